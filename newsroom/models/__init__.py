@@ -1,0 +1,19 @@
+from .agencies import Agency, AgencyGroup, AgencyKind, OversightBody, OversightKind, Role
+from .authors import Author
+from .pages import HomePage, SectionPage, StoryCorrection, StoryFormat, StoryPage, StoryTag
+
+__all__ = [
+    "Agency",
+    "AgencyGroup",
+    "AgencyKind",
+    "Author",
+    "HomePage",
+    "OversightBody",
+    "OversightKind",
+    "Role",
+    "SectionPage",
+    "StoryCorrection",
+    "StoryFormat",
+    "StoryPage",
+    "StoryTag",
+]

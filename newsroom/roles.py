@@ -1,0 +1,58 @@
+"""What each staff role may do, as Wagtail page, collection and model permissions.
+
+One table, applied by `services.create_agency` and re-applied by `services.sync_agency_permissions`
+when it changes.
+"""
+
+from .models import Role
+
+# Page permissions on the agency's home page and everything below it.
+PAGE_PERMISSIONS: dict[str, set[str]] = {
+    # Wagtail's "add" lets a reporter create pages and edit the drafts they own, and submit them.
+    Role.REPORTER: {"add"},
+    Role.EDITOR: {"add", "change", "lock", "unlock"},
+    Role.EDITOR_IN_CHIEF: {"add", "change", "publish", "lock", "unlock", "bulk_delete"},
+    Role.MANAGER: set(),
+}
+
+# Permissions on the agency's collection, for images, documents and media.
+_CHOOSE_AND_ADD = {"add", "choose"}
+_ALL = {"add", "change", "choose", "delete"}
+COLLECTION_PERMISSIONS: dict[str, dict[str, set[str]]] = {
+    Role.REPORTER: {"image": _CHOOSE_AND_ADD, "document": _CHOOSE_AND_ADD, "media": {"add"}},
+    Role.EDITOR: {"image": _ALL, "document": _ALL, "media": {"add", "change", "delete"}},
+    Role.EDITOR_IN_CHIEF: {"image": _ALL, "document": _ALL, "media": {"add", "change", "delete"}},
+    Role.MANAGER: {"image": {"choose"}, "document": {"choose"}, "media": set()},
+}
+COLLECTION_MODELS = {
+    "image": "wagtailimages.image",
+    "document": "wagtaildocs.document",
+    "media": "wagtailmedia.media",
+}
+
+# Model permissions ("app_label.codename"). Agency-owned models are further limited to the
+# user's own agencies by newsroom.permissions.AgencyOwnedPermissionPolicy.
+MODEL_PERMISSIONS: dict[str, set[str]] = {
+    Role.REPORTER: {"wagtailadmin.access_admin"},
+    Role.EDITOR: {"wagtailadmin.access_admin", "newsroom.add_author", "newsroom.change_author"},
+    Role.EDITOR_IN_CHIEF: {
+        "wagtailadmin.access_admin",
+        "newsroom.add_author",
+        "newsroom.change_author",
+        "newsroom.delete_author",
+    },
+    Role.MANAGER: {
+        "wagtailadmin.access_admin",
+        "auth.add_user",
+        "auth.change_user",
+        "newsroom.change_agency",
+        "newsroom.add_author",
+        "newsroom.change_author",
+        "newsroom.delete_author",
+        "newsroom.view_agency",
+    },
+}
+OVERSIGHT_PERMISSIONS = {"wagtailadmin.access_admin", "newsroom.view_agency"}
+
+# The default workflow: an editor reviews, then the editor-in-chief approves, which publishes.
+WORKFLOW_STEPS = [Role.EDITOR, Role.EDITOR_IN_CHIEF]

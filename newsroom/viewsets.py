@@ -1,0 +1,174 @@
+"""Admin viewsets for agency-owned models, walled per agency (see newsroom.permissions)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views import chooser as snippet_chooser
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import Agency, Author
+from .permissions import (
+    AgencyScopedChooserMixin,
+    AgencyScopedListMixin,
+    scoped_view,
+)
+from .services import AgencyData, create_agency
+
+_SNIPPET_OBJECT_VIEWS = [
+    "edit_view_class",
+    "delete_view_class",
+    "usage_view_class",
+    "history_view_class",
+    "inspect_view_class",
+]
+_CHOOSER_VIEWS = [
+    "choose_view_class",
+    "choose_results_view_class",
+    "chosen_view_class",
+    "chosen_multiple_view_class",
+]
+
+
+def agency_scoped_snippet_viewset(base=SnippetViewSet, *, agency_path: str = "agency"):
+    """A SnippetViewSet base class whose every view and chooser only reaches the user's agencies."""
+    attrs = {
+        name: scoped_view(getattr(base, name), agency_path=agency_path) for name in _SNIPPET_OBJECT_VIEWS
+    }
+    attrs["index_view_class"] = scoped_view(
+        snippet_views.IndexView, mixin=AgencyScopedListMixin, agency_path=agency_path
+    )
+    attrs["index_results_view_class"] = attrs["index_view_class"]
+    chooser_attrs = {
+        name: scoped_view(
+            getattr(snippet_chooser.SnippetChooserViewSet, name),
+            mixin=AgencyScopedChooserMixin,
+            agency_path=agency_path,
+        )
+        for name in _CHOOSER_VIEWS
+    }
+    attrs["chooser_viewset_class"] = type(
+        "AgencyScopedSnippetChooserViewSet", (snippet_chooser.SnippetChooserViewSet,), chooser_attrs
+    )
+    return type("AgencyScopedSnippetViewSet", (base,), attrs)
+
+
+class AgencyOwnedForm(WagtailAdminModelForm):
+    """Offers only the user's own agencies in the `agency` field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "agency" in self.fields and self.for_user is not None:
+            agencies = Agency.objects.for_user(self.for_user)
+            self.fields["agency"].queryset = agencies
+            if agencies.count() == 1 and not self.instance.pk:
+                self.fields["agency"].initial = agencies.first()
+
+
+class AuthorForm(AgencyOwnedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields and self.for_user is not None and not self.for_user.is_superuser:
+            from django.contrib.auth import get_user_model
+
+            self.fields["user"].queryset = (
+                get_user_model()
+                .objects.filter(groups__agency_role__agency__in=Agency.objects.for_user(self.for_user))
+                .distinct()
+            )
+
+
+class AuthorViewSet(agency_scoped_snippet_viewset()):
+    model = Author
+    icon = "user"
+    menu_label = _("Authors")
+    menu_order = 250
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    list_display = ["name", "job_title", "agency"]
+    list_filter = ["agency"]
+    search_fields = ["name"]
+    edit_handler = ObjectList(
+        [FieldPanel(name) for name in ["agency", "name", "slug", "job_title", "photo", "bio", "user"]],
+        base_form_class=AuthorForm,
+    )
+
+
+class AgencyCreateForm(forms.ModelForm):
+    """Creates the agency and everything it needs through services.create_agency, in one transaction."""
+
+    hostname = forms.CharField(
+        label=_("Host name"), help_text=_("e.g. baohaiduong.vn, or 127.0.0.1 for a test.")
+    )
+    port = forms.IntegerField(label=_("Port"), initial=443, min_value=1, max_value=65535)
+
+    class Meta:
+        model = Agency
+        fields = ["name", "short_name", "kind", "licence_number", "governing_body", "province"]
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self):
+        # Uniqueness and host checks belong to the service; run them there, once.
+        if self.errors:
+            return
+        data = AgencyData(
+            name=self.cleaned_data["name"],
+            short_name=self.cleaned_data["short_name"],
+            kind=self.cleaned_data["kind"],
+            hostname=self.cleaned_data["hostname"],
+            port=self.cleaned_data["port"],
+            licence_number=self.cleaned_data["licence_number"],
+            governing_body=self.cleaned_data["governing_body"],
+            province=self.cleaned_data["province"],
+        )
+        from .services import validate_agency_data
+
+        try:
+            validate_agency_data(data)
+        except ValidationError as error:
+            self._update_errors(error)
+        self.agency_data = data
+
+    def save(self, commit=True):
+        self.instance = create_agency(data=self.agency_data)
+        return self.instance
+
+    def save_m2m(self):
+        pass
+
+
+class AgencyEditForm(WagtailAdminModelForm):
+    class Meta:
+        model = Agency
+        fields = ["name", "kind", "licence_number", "governing_body", "province", "language"]
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+
+
+class AgencyViewSet(ModelViewSet):
+    """Superusers create agencies; each agency's manager edits its own details."""
+
+    model = Agency
+    icon = "site"
+    menu_label = _("Agencies")
+    menu_order = 900
+    add_to_settings_menu = True
+    list_display = ["name", "short_name", "kind", "province", "site"]
+    search_fields = ["name", "short_name", "province"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    index_view_class = scoped_view(generic.IndexView, mixin=AgencyScopedListMixin, agency_path="pk")
+    edit_view_class = scoped_view(generic.EditView, agency_path="pk")
+    delete_view_class = scoped_view(generic.DeleteView, agency_path="pk")
+    history_view_class = scoped_view(ModelViewSet.history_view_class, agency_path="pk")
+    usage_view_class = scoped_view(ModelViewSet.usage_view_class, agency_path="pk")
+
+    def get_form_class(self, for_update=False):
+        return AgencyEditForm if for_update else AgencyCreateForm

@@ -1,0 +1,64 @@
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+
+from .models import Agency, Author
+from .permissions import AgencyOwnedPermissionPolicy
+from .viewsets import AgencyViewSet, AuthorViewSet
+
+register_permission_policy(Author, AgencyOwnedPermissionPolicy(Author))
+register_permission_policy(Agency, AgencyOwnedPermissionPolicy(Agency, agency_path="pk"))
+register_snippet(AuthorViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_agency_viewset():
+    return AgencyViewSet("agencies")
+
+
+def _own_trees(user) -> Q:
+    """Pages in the trees of the user's agencies (the page chooser would otherwise show every site)."""
+    paths = Agency.objects.for_user(user).values_list("site__root_page__path", flat=True)
+    condition = Q(depth=1)
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return condition
+
+
+@hooks.register("construct_page_chooser_queryset")
+def limit_page_chooser_to_own_agencies(pages, request):
+    if request.user.is_superuser:
+        return pages
+    return pages.filter(_own_trees(request.user))
+
+
+@hooks.register("register_admin_urls")
+def register_overview_url():
+    from django.urls import path
+
+    from .views import overview
+
+    return [path("tong-quan/", overview, name="newsroom_overview")]
+
+
+class OverviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        return Agency.objects.overseen_by(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_overview_menu_item():
+    return OverviewMenuItem(_("Agencies overview"), reverse("newsroom_overview"), icon_name="site", order=150)
+
+
+@hooks.register("register_log_actions")
+def register_newsroom_log_actions(actions):
+    actions.register_action(
+        "newsroom.schedule_cancelled",
+        _("Schedule cancelled"),
+        _("Scheduled publication cancelled: archive assets expired"),
+    )

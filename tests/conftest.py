@@ -1,0 +1,52 @@
+import shutil
+import tempfile
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from newsroom.models import Role
+from tests.factories import make_agency, make_user
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings):
+    """Each test writes its uploads to a fresh folder that is removed afterwards."""
+    folder = tempfile.mkdtemp(prefix="newsroom-media-")
+    settings.MEDIA_ROOT = folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def agency(db):
+    return make_agency(short_name="baohaiduong", name="Báo Hải Dương")
+
+
+@pytest.fixture
+def other_agency(db):
+    return make_agency(short_name="baosoctrang", name="Báo Sóc Trăng")
+
+
+@pytest.fixture
+def staff(agency):
+    """One user per role in `agency`, keyed by role."""
+    return {
+        role: make_user(username=f"{agency.short_name}-{role}", agency=agency, role=role) for role in Role
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Forget cached values after each test: database rows roll back, cached ones (Wagtail's
+    site root paths, the page cache) would otherwise outlive them. On Redis only this test
+    process's keys are deleted, never the whole database another process is using."""
+    yield
+    for cache in caches.all(initialized_only=True):
+        if isinstance(cache, RedisCache):
+            client = cache._cache.get_client(write=True)
+            keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
+            if keys:
+                client.delete(*keys)
+        else:
+            cache.clear()
