@@ -43,10 +43,16 @@ def _fresh_caches():
     process's keys are deleted, never the whole database another process is using."""
     yield
     for cache in caches.all(initialized_only=True):
-        if isinstance(cache, RedisCache):
-            client = cache._cache.get_client(write=True)
-            keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
-            if keys:
-                client.delete(*keys)
-        else:
-            cache.clear()
+        clear_own_keys(cache)
+
+
+def clear_own_keys(cache) -> None:
+    """Empty `cache` for this test process only. Never `cache.clear()` a Redis cache in a test: that is
+    FLUSHDB, which empties the other test processes' caches mid-test."""
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from newsroom.middleware import PageCacheMiddleware
+from tests.conftest import clear_own_keys
 from tests.factories import get_page, make_story, make_user, section_of
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +15,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 60
-    caches["pages"].clear()
+    clear_own_keys(caches["pages"])
     yield caches["pages"]
-    caches["pages"].clear()
+    clear_own_keys(caches["pages"])
 
 
 def test_second_request_is_served_from_the_cache_without_queries(client, agency, django_assert_num_queries):
