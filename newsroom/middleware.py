@@ -87,3 +87,25 @@ class PageCacheMiddleware:
         ]
         # Hashed, so that long or odd paths make keys every cache backend accepts.
         return page_cache.key(hashlib.sha256("\n".join(parts).encode()).hexdigest())
+
+
+class AtomicPublishingMiddleware:
+    """Run the page editor's writes (save, publish, unpublish, workflow actions) in one transaction.
+
+    Wagtail's editor publishes in several statements; apps that react to publication (the delivery outbox)
+    write in `page_published` receivers. One transaction makes a publication and everything it sets off
+    commit together, or not at all.
+    """
+
+    PREFIXES = ("/admin/pages/", "/admin/workflow/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith(self.PREFIXES):
+            return self.get_response(request)
+        from django.db import transaction
+
+        with transaction.atomic():
+            return self.get_response(request)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -263,6 +263,16 @@ class StoryPage(Page):
     def save(self, *args, **kwargs):
         self.refresh_placement()
         return super().save(*args, **kwargs)
+
+    # Publication and what it sets off (the delivery outbox's rows, written by page_published receivers)
+    # commit together. The editor's views are made atomic by newsroom.middleware.AtomicPublishingMiddleware.
+    def publish(self, *args, **kwargs):
+        with transaction.atomic():
+            return super().publish(*args, **kwargs)
+
+    def unpublish(self, *args, **kwargs):
+        with transaction.atomic():
+            return super().unpublish(*args, **kwargs)
 
     def refresh_placement(self):
         """Set the denormalised agency and section from the story's place in the tree."""

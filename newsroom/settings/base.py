@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "daphne",
     "newsroom",
     "archive",
+    "distribution",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "newsroom.middleware.PageCacheMiddleware",
+    "newsroom.middleware.AtomicPublishingMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -142,6 +144,21 @@ else:
 # One TASKS setting drives both Wagtail's own tasks (search and reference index) and ours;
 # `manage.py newsroom_worker` runs them all.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Channel credentials and API tokens are encrypted with these Fernet keys, newest first (newsroom/secrets.py).
+NEWSROOM_ENCRYPTION_KEYS = env_list("NEWSROOM_ENCRYPTION_KEYS")
+
+# The delivery outbox (distribution/outbox.py): attempts before a delivery fails, the backoff between them
+# (exponential from BASE, with jitter, capped at CAP seconds), and how long a claimed delivery stays
+# claimed before another worker may take it over.
+DISTRIBUTION_MAX_ATTEMPTS = int(ENV.get("DISTRIBUTION_MAX_ATTEMPTS", "8"))
+DISTRIBUTION_BACKOFF_BASE = float(ENV.get("DISTRIBUTION_BACKOFF_BASE", "10"))
+DISTRIBUTION_BACKOFF_CAP = float(ENV.get("DISTRIBUTION_BACKOFF_CAP", "3600"))
+DISTRIBUTION_LEASE_SECONDS = int(ENV.get("DISTRIBUTION_LEASE_SECONDS", "300"))
+# Loops `manage.py newsroom_worker` runs beside the task queue, each called with a threading.Event that stops it.
+NEWSROOM_WORKER_LOOPS = ["distribution.worker.run"]
+# A WebSub hub (https://www.w3.org/TR/websub/) pinged with the feeds' URLs when a story is published.
+WEBSUB_HUB_URL = ENV.get("WEBSUB_HUB_URL", "")
 
 ELASTICSEARCH_URL = ENV.get("ELASTICSEARCH_URL", "")
 if ELASTICSEARCH_URL:

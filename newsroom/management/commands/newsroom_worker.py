@@ -1,9 +1,12 @@
-"""The task worker: django-tasks-db's db_worker (Wagtail's tasks and ours) plus the periodic beat."""
+"""The task worker: django-tasks-db's db_worker (Wagtail's tasks and ours), the periodic beat, and the
+loops in settings.NEWSROOM_WORKER_LOOPS (the delivery outbox)."""
 
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
 from newsroom.scheduler import ensure_periodic_tasks
@@ -30,6 +33,9 @@ class Command(DBWorkerCommand):
         stop = threading.Event()
         if not options.get("batch"):
             threading.Thread(target=beat, args=(stop,), daemon=True, name="beat").start()
+            # Other apps' long-running loops (the delivery outbox) share this process and its stop.
+            for path in settings.NEWSROOM_WORKER_LOOPS:
+                import_string(path)(stop)
         try:
             super().handle(*args, **options)
         finally:
