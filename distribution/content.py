@@ -8,6 +8,8 @@ originals never leave the newsroom.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
@@ -123,7 +125,9 @@ def picture_of(image, *, root: str, caption: str = "", credit: str = "", spec: s
 def media_of(media, *, root: str, caption: str = "") -> MediaFile | None:
     if media is None:
         return None
-    sources = [s for s in getattr(media, "public_sources", []) if s["type"] != "application/vnd.apple.mpegurl"]
+    sources = [
+        s for s in getattr(media, "public_sources", []) if s["type"] != "application/vnd.apple.mpegurl"
+    ]
     if not sources:
         return None
     rendition = media.mp4 if media.type == "video" else media.audio_rendition
@@ -154,7 +158,10 @@ def blocks_of(body, *, root: str) -> list[Block]:
             blocks.append(Block("heading", html=f"<h2>{_escape(value)}</h2>", text=clean(value)))
         elif kind == "image":
             picture = picture_of(
-                value["image"], root=root, caption=value["caption"], credit=value["credit"],
+                value["image"],
+                root=root,
+                caption=value["caption"],
+                credit=value["credit"],
                 spec=BODY_IMAGE_SPEC,
             )
             if picture:
@@ -162,7 +169,10 @@ def blocks_of(body, *, root: str) -> list[Block]:
         elif kind == "gallery":
             for item in value["images"]:
                 picture = picture_of(
-                    item["image"], root=root, caption=item["caption"], credit=item["credit"],
+                    item["image"],
+                    root=root,
+                    caption=item["caption"],
+                    credit=item["credit"],
                     spec=BODY_IMAGE_SPEC,
                 )
                 if picture:
@@ -219,3 +229,37 @@ def story_content(story, revision=None) -> StoryContent:
         media=media_of(snapshot.lead_media, root=root),
         blocks=blocks_of(snapshot.body, root=root),
     )
+
+
+class _RecentContent:
+    """Snapshots of recently delivered revisions, shared by the deliveries of one revision to many channels.
+
+    A revision never changes, so its snapshot can be reused; the entry still expires after TTL seconds so a
+    moved page or a replaced rendition shows up in the next delivery.
+    """
+
+    TTL = 60.0
+    SIZE = 256
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, tuple[float, StoryContent]] = {}
+
+    def get(self, story, revision) -> StoryContent:
+        key = (story.pk, revision.pk if revision else None)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit and now - hit[0] < self.TTL:
+                return hit[1]
+        content = story_content(story, revision)
+        with self._lock:
+            if len(self._entries) >= self.SIZE:
+                self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self.TTL}
+                while len(self._entries) >= self.SIZE:
+                    self._entries.pop(next(iter(self._entries)))
+            self._entries[key] = (now, content)
+        return content
+
+
+recent_content = _RecentContent()

@@ -37,7 +37,9 @@ class ChannelQuerySet(models.QuerySet):
 class Channel(ClusterableModel):
     """An agency's account on one platform, with its rules for what goes there automatically."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="channels", verbose_name=_("agency"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="channels", verbose_name=_("agency")
+    )
     kind = models.CharField(_("platform"), max_length=20, choices=ChannelKind.choices)
     name = models.CharField(_("name"), max_length=120)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -56,7 +58,10 @@ class Channel(ClusterableModel):
         help_text=_("Stories that match the rules below go here unless the editor unticks the channel."),
     )
     sections = ParentalManyToManyField(
-        SectionPage, blank=True, related_name="+", verbose_name=_("sections"),
+        SectionPage,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sections"),
         help_text=_("Empty: every section."),
     )
     formats = models.JSONField(_("formats"), default=list, blank=True, help_text=_("Empty: every format."))
@@ -111,11 +116,18 @@ class StoryChannelChoice(models.Model):
     story = models.ForeignKey(StoryPage, on_delete=models.CASCADE, related_name="channel_choices")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="story_choices")
     selected = models.BooleanField(default=True)
-    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     chosen_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["story", "channel"], name="one_choice_per_story_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "channel"], name="one_choice_per_story_channel")
+        ]
+
+    def __str__(self):
+        return f"{self.channel}: {'✓' if self.selected else '✗'}"
 
 
 class Publication(models.Model):
@@ -135,7 +147,12 @@ class Publication(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["story", "channel"], name="one_publication_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "channel"], name="one_publication_per_channel")
+        ]
+
+    def __str__(self):
+        return f"“{self.story_title}” → {self.channel}: {self.remote_url or self.remote_id}"
 
 
 class DeliveryState(models.TextChoices):
@@ -172,7 +189,9 @@ class Delivery(models.Model):
     revision = models.ForeignKey(
         "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("channel"))
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("channel")
+    )
     action = models.CharField(_("action"), max_length=10, choices=DeliveryAction.choices)
     state = models.CharField(
         _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING, db_index=True

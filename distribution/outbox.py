@@ -1,7 +1,8 @@
 """The delivery outbox: publishing writes deliveries, the worker claims and pushes them.
 
 Publishing, updating and unpublishing a story each write one `Delivery` per (revision, channel) inside the
-publishing transaction, so a story is never published without its deliveries nor the reverse. The worker claims
+publishing transaction, so a story is never published without its deliveries nor the reverse. The worker
+claims
 due deliveries (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE everywhere), pushes them
 outside any transaction, and records the outcome. Deliveries of one story to one channel go out in order: an
 update waits for the publish it updates.
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from newsroom.models import StoryPage
 
 from .adapters import AuthError, DeliveryError, PermanentError, TemporaryError, adapter_for
-from .content import story_content
+from .content import recent_content
 from .models import (
     OPEN_STATES,
     Channel,
@@ -58,8 +59,7 @@ def plan_for(story: StoryPage) -> list[ChannelPlan]:
     )
     choices = {c.channel_id: c.selected for c in StoryChannelChoice.objects.filter(story=story)}
     publications = {
-        p.channel_id: p
-        for p in Publication.objects.filter(story=story, status=Publication.Status.LIVE)
+        p.channel_id: p for p in Publication.objects.filter(story=story, status=Publication.Status.LIVE)
     }
     tags = [tag.name for tag in story.tags.all()]
     plans = []
@@ -79,7 +79,7 @@ def plan_for(story: StoryPage) -> list[ChannelPlan]:
 
 
 def choose_channels(*, story: StoryPage, selected: dict[int, bool], user=None) -> None:
-    """Record the editor's ticks for the story; a tick that equals the rule is stored too (it is a decision)."""
+    """Record the editor's ticks for the story; a tick equal to the rule is stored too: it is a decision."""
     allowed = set(Channel.objects.filter(agency_id=story.agency_id).values_list("pk", flat=True))
     with transaction.atomic():
         for channel_id, value in selected.items():
@@ -139,7 +139,9 @@ def enqueue_take_down(*, story: StoryPage, user=None) -> list[Delivery]:
         state=DeliveryState.CANCELLED, last_error=_("Cancelled: the story was unpublished.")
     )
     channel_ids = set(
-        Publication.objects.filter(story=story, status=Publication.Status.LIVE).values_list("channel_id", flat=True)
+        Publication.objects.filter(story=story, status=Publication.Status.LIVE).values_list(
+            "channel_id", flat=True
+        )
     ) | set(waiting.open().values_list("channel_id", flat=True))
     deliveries = [
         Delivery(
@@ -164,9 +166,12 @@ def _supersede_waiting_updates(story: StoryPage, channel: Channel) -> None:
 def _write(deliveries: list[Delivery]) -> list[Delivery]:
     written = []
     for delivery in deliveries:
-        if delivery.revision_id and Delivery.objects.filter(
-            revision_id=delivery.revision_id, channel=delivery.channel_id, action=delivery.action
-        ).exists():
+        if (
+            delivery.revision_id
+            and Delivery.objects.filter(
+                revision_id=delivery.revision_id, channel=delivery.channel_id, action=delivery.action
+            ).exists()
+        ):
             continue  # the same revision published twice: one delivery is enough
         delivery.save()
         written.append(delivery)
@@ -277,7 +282,7 @@ def _push(adapter, delivery: Delivery):
             return publication
         if delivery.story is None:
             raise PermanentError(_("The story was deleted."))
-        content = story_content(delivery.story, delivery.revision)
+        content = recent_content.get(delivery.story, delivery.revision)
         if delivery.action == DeliveryAction.UPDATE and publication and publication.status == "live":
             return adapter.update(publication.remote_id, content, idempotency_key=key, progress=progress)
         if delivery.maybe_sent:
@@ -288,8 +293,8 @@ def _push(adapter, delivery: Delivery):
             elif not adapter.idempotent:
                 raise PermanentError(
                     _(
-                        "An earlier attempt may have been posted, and this platform cannot be asked: check the "
-                        "channel, then retry if the post is not there."
+                        "An earlier attempt may have been posted, and this platform cannot be asked: "
+                        "check the channel, then retry if the post is not there."
                     )
                 )
         return adapter.publish(content, idempotency_key=key, progress=progress)
@@ -327,7 +332,11 @@ def _delivered(delivery: Delivery, result) -> None:
 def _temporary(delivery: Delivery, adapter, error: TemporaryError) -> None:
     delivery.maybe_sent = delivery.maybe_sent or error.maybe_sent
     if delivery.attempts >= settings.DISTRIBUTION_MAX_ATTEMPTS:
-        _fail(delivery, _("Gave up after %(n)d attempts: %(error)s") % {"n": delivery.attempts, "error": error.message}, error)
+        _fail(
+            delivery,
+            _("Gave up after %(n)d attempts: %(error)s") % {"n": delivery.attempts, "error": error.message},
+            error,
+        )
         return
     wait = max(error.retry_after or 0, backoff_seconds(delivery.attempts))
     delivery.state = DeliveryState.RETRYING

@@ -12,7 +12,9 @@ from . import outbox
 @receiver(page_published)
 def deliver_published_story(sender, instance, revision=None, **kwargs):
     if isinstance(instance, StoryPage):
-        written = outbox.enqueue_publication(story=instance, revision=revision, user=revision.user if revision else None)
+        written = outbox.enqueue_publication(
+            story=instance, revision=revision, user=revision.user if revision else None
+        )
         if written:
             transaction.on_commit(outbox.wake_workers)
 

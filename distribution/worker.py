@@ -54,7 +54,10 @@ def run(stop: threading.Event, *, threads: int = 4, poll: float = POLL_SECONDS) 
     started = []
     for n in range(threads):
         thread = threading.Thread(
-            target=work, args=(stop,), kwargs={"name": f"{prefix}:{n}", "poll": poll}, daemon=True,
+            target=work,
+            args=(stop,),
+            kwargs={"name": f"{prefix}:{n}", "poll": poll},
+            daemon=True,
             name=f"outbox-{n}",
         )
         thread.start()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from importlib import import_module
 
 from .base import Adapter, AuthError, DeliveryError, PermanentError, Result, TemporaryError
 
 ADAPTER_MODULES = ("zalo", "webhook", "facebook", "telegram", "mastodon")
 _registry: dict[str, type[Adapter]] = {}
+_loaded = threading.Event()
+_loading = threading.Lock()
 
 
 def register(cls: type[Adapter]) -> type[Adapter]:
@@ -16,9 +19,14 @@ def register(cls: type[Adapter]) -> type[Adapter]:
 
 
 def _load():
-    if not _registry:
-        for name in ADAPTER_MODULES:
-            import_module(f"{__name__}.{name}")
+    # Worker threads ask at once: none may see a half-filled registry.
+    if _loaded.is_set():
+        return
+    with _loading:
+        if not _loaded.is_set():
+            for name in ADAPTER_MODULES:
+                import_module(f"{__name__}.{name}")
+            _loaded.set()
 
 
 def adapter_class(kind: str) -> type[Adapter]:

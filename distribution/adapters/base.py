@@ -1,9 +1,9 @@
 """One interface for every platform: render a story, publish, update, take down, read the reply.
 
 An adapter is built for one channel. It raises `TemporaryError` for what a later attempt may fix (the platform
-is down, slow, throttling, or answered garbage), `AuthError` when the token is refused (the worker refreshes it
-once and tries again), and `PermanentError` for what no retry will fix. Every call goes through `request()`,
-so timeouts, connection resets and HTTP status codes mean the same thing on every platform.
+is down, slow, throttling, or answered garbage), `AuthError` when the token is refused (the worker refreshes
+it once and tries again), and `PermanentError` for what no retry will fix. Every call goes through
+`request()`, so timeouts, connection resets and HTTP status codes mean the same thing on every platform.
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ class Adapter:
     def publish(self, content: StoryContent, *, idempotency_key: str, progress: dict) -> Result:
         raise NotImplementedError
 
-    def update(self, remote_id: str, content: StoryContent, *, idempotency_key: str, progress: dict) -> Result:
+    def update(
+        self, remote_id: str, content: StoryContent, *, idempotency_key: str, progress: dict
+    ) -> Result:
         raise NotImplementedError
 
     def take_down(self, remote_id: str, *, idempotency_key: str, progress: dict) -> None:

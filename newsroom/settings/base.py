@@ -155,7 +155,7 @@ DISTRIBUTION_MAX_ATTEMPTS = int(ENV.get("DISTRIBUTION_MAX_ATTEMPTS", "8"))
 DISTRIBUTION_BACKOFF_BASE = float(ENV.get("DISTRIBUTION_BACKOFF_BASE", "10"))
 DISTRIBUTION_BACKOFF_CAP = float(ENV.get("DISTRIBUTION_BACKOFF_CAP", "3600"))
 DISTRIBUTION_LEASE_SECONDS = int(ENV.get("DISTRIBUTION_LEASE_SECONDS", "300"))
-# Loops `manage.py newsroom_worker` runs beside the task queue, each called with a threading.Event that stops it.
+# Loops `manage.py newsroom_worker` runs beside the task queue, each given a threading.Event that stops it.
 NEWSROOM_WORKER_LOOPS = ["distribution.worker.run"]
 # A WebSub hub (https://www.w3.org/TR/websub/) pinged with the feeds' URLs when a story is published.
 WEBSUB_HUB_URL = ENV.get("WEBSUB_HUB_URL", "")
@@ -240,5 +240,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+        # Every platform request at INFO drowns the log; deliveries record their own outcome.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -88,7 +88,9 @@ def test_updates_not_yet_sent_are_replaced_by_the_newest(agency):
 def test_the_editors_choice_overrides_the_rules(agency, staff):
     ruled_in, ruled_out = channel(agency, "Theo luật"), channel(agency, "Ngoài luật", formats=["video"])
     story = make_story(section=section_of(agency), publish=False)
-    outbox.choose_channels(story=story, selected={ruled_in.pk: False, ruled_out.pk: True}, user=staff["editor"])
+    outbox.choose_channels(
+        story=story, selected={ruled_in.pk: False, ruled_out.pk: True}, user=staff["editor"]
+    )
     story.save_revision().publish()
     assert [row.channel for row in deliveries_of(story)] == [ruled_out]
 
@@ -157,7 +159,7 @@ def test_claiming_counts_the_attempt_and_respects_next_attempt(agency):
 def test_a_delivery_whose_worker_died_is_claimed_again_after_the_lease(agency, settings):
     settings.DISTRIBUTION_LEASE_SECONDS = 60
     channel(agency)
-    story = make_story(section=section_of(agency))
+    make_story(section=section_of(agency))
     [claimed] = outbox.claim(worker="dead")
     assert outbox.claim(worker="alive") == []
     Delivery.objects.filter(pk=claimed.pk).update(claimed_at=timezone.now() - timezone.timedelta(minutes=2))
@@ -186,11 +188,14 @@ def test_retry_makes_a_failed_delivery_due_with_fresh_attempts(agency, staff):
     outbox.retry(delivery=row, user=staff["editor"])
     row.refresh_from_db()
     assert (row.state, row.attempts, row.maybe_sent, row.requested_by) == (
-        DeliveryState.PENDING, 0, False, staff["editor"]
+        DeliveryState.PENDING,
+        0,
+        False,
+        staff["editor"],
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif("sqlite" in connection.vendor, reason="SKIP LOCKED is PostgreSQL's")
 def test_concurrent_workers_never_claim_the_same_delivery():
     agency = make_agency()

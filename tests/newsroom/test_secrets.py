@@ -20,7 +20,9 @@ def stored(channel) -> str:
 
 
 def test_credentials_are_encrypted_at_rest_and_read_back(agency):
-    channel = Channel.objects.create(agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET})
+    channel = Channel.objects.create(
+        agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET}
+    )
     assert SECRET not in stored(channel)
     assert Channel.objects.get(pk=channel.pk).credentials == {"access_token": SECRET}
 
@@ -34,7 +36,9 @@ def test_masking_shows_only_the_last_characters():
 def test_rotation_re_encrypts_with_the_new_key_and_the_old_one_can_go(agency, settings):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.NEWSROOM_ENCRYPTION_KEYS = [old]
-    channel = Channel.objects.create(agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET})
+    channel = Channel.objects.create(
+        agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET}
+    )
     before = stored(channel)
 
     settings.NEWSROOM_ENCRYPTION_KEYS = [new, old]
@@ -48,7 +52,9 @@ def test_rotation_re_encrypts_with_the_new_key_and_the_old_one_can_go(agency, se
 
 def test_a_missing_key_is_a_clear_configuration_error(agency, settings):
     settings.NEWSROOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    channel = Channel.objects.create(agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET})
+    channel = Channel.objects.create(
+        agency=agency, kind="zalo", name="Zalo", credentials={"access_token": SECRET}
+    )
     settings.NEWSROOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(ImproperlyConfigured, match="no longer in NEWSROOM_ENCRYPTION_KEYS"):
         Channel.objects.get(pk=channel.pk)
