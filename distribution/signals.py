@@ -6,7 +6,7 @@ from wagtail.signals import page_published, page_unpublished
 
 from newsroom.models import StoryPage
 
-from . import outbox
+from . import outbox, websub  # noqa: F401 - websub connects its own receivers
 
 
 @receiver(page_published)

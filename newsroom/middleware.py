@@ -16,7 +16,7 @@ from . import page_cache
 
 CACHE_ALIAS = "pages"
 # Staff screens, private downloads and language switching are never cached.
-UNCACHED_PREFIXES = ("/admin/", "/documents/", "/i18n/")
+UNCACHED_PREFIXES = ("/admin/", "/documents/", "/i18n/", "/api/")
 # Headers stored with a cached page; the rest (Set-Cookie above all) are never replayed.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Cache-Control", "Last-Modified", "ETag")
 

@@ -27,4 +27,7 @@ if settings.DEBUG:  # production serves renditions from the web server or CDN, n
         )
     ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    path("", include("distribution.urls")),
+    path("", include(wagtail_urls)),
+]
