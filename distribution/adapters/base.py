@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
@@ -19,16 +20,19 @@ from django.utils import timezone
 from ..content import StoryContent
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# A look-up for an earlier attempt's post searches from this long before publication: clocks differ.
+LOOK_UP_SLACK = timedelta(minutes=10)
 
 
 class DeliveryError(Exception):
     """Base of the errors an adapter raises; `message` is shown to editors in the delivery log."""
 
-    def __init__(self, message: str, *, status: int | None = None, response: str = ""):
+    def __init__(self, message: str, *, status: int | None = None, response: str = "", headers=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.response = response[:2000]
+        self.headers = dict(headers or {})
 
 
 class TemporaryError(DeliveryError):
@@ -110,11 +114,9 @@ class Adapter:
 
     def save_credentials(self, **changes) -> None:
         """Store new credentials (a refreshed token and, for Zalo, the new refresh token) at once."""
-        self.credentials = {**self.credentials, **changes}
-        self.channel.credentials = self.credentials
-        type(self.channel).objects.filter(pk=self.channel.pk).update(
-            credentials=type(self.channel)._meta.get_field("credentials").get_prep_value(self.credentials)
-        )
+        self.credentials = self.channel.credentials = {**self.credentials, **changes}
+        # The field encrypts on the way in; at once, so a crash cannot lose a single-use refresh token.
+        type(self.channel).objects.filter(pk=self.channel.pk).update(credentials=self.credentials)
 
     def preview_html(self, content: StoryContent) -> str:
         """How the post will look, as HTML for the editor's preview. The default shows the payload."""
@@ -138,18 +140,19 @@ class Adapter:
         except httpx.TransportError as error:  # reset, broken pipe, protocol error
             raise TemporaryError(f"Connection failed: {error}", maybe_sent=True) from error
         status = response.status_code
+        details = {"status": status, "response": response.text, "headers": response.headers}
         if status in (408, 429) or status >= 500:
             raise TemporaryError(
                 f"HTTP {status}",
-                status=status,
-                response=response.text,
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(response.headers.get("Retry-After"))
+                or reset_after_seconds(response.headers.get("X-RateLimit-Reset")),
                 maybe_sent=status >= 500,
+                **details,
             )
         if status == 401:
-            raise AuthError(f"HTTP {status}: credentials refused", status=status, response=response.text)
+            raise AuthError(f"HTTP {status}: credentials refused", **details)
         if status >= 400:
-            raise PermanentError(f"HTTP {status}", status=status, response=response.text)
+            raise PermanentError(f"HTTP {status}", **details)
         return response
 
     @staticmethod
@@ -167,6 +170,19 @@ class Adapter:
 
     def close(self):
         self.client.close()
+
+
+def reset_after_seconds(value: str | None) -> float | None:
+    """Seconds until an `X-RateLimit-Reset` moment (Mastodon sends an ISO 8601 time), or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - timezone.now()).total_seconds())
 
 
 def retry_after_seconds(value: str | None) -> float | None:
