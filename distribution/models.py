@@ -221,7 +221,16 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            # The worker's claim walks waiting deliveries in due order and stops at its batch size.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="delivery_waiting",
+                condition=models.Q(state__in=["pending", "retrying"]),
+            ),
+            models.Index(fields=["story", "channel", "id"], name="delivery_story_channel"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["revision", "channel", "action"],

@@ -188,33 +188,38 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def due(now=None):
+def due(now=None, *, abandoned: bool = False):
+    """Deliveries a worker may take now, in due order: waiting ones whose time has come, or (abandoned=True)
+    ones whose worker died mid-push. Either way, only the first open delivery of a (story, channel)."""
     now = now or timezone.now()
-    lease = now - timedelta(seconds=settings.DISTRIBUTION_LEASE_SECONDS)
     earlier_open = Delivery.objects.filter(
         story_id=OuterRef("story_id"),
         channel_id=OuterRef("channel_id"),
         pk__lt=OuterRef("pk"),
         state__in=OPEN_STATES,
     )
-    return (
-        Delivery.objects.filter(
-            Q(state__in=[DeliveryState.PENDING, DeliveryState.RETRYING], next_attempt_at__lte=now)
-            | Q(state=DeliveryState.SENDING, claimed_at__lt=lease)  # its worker died mid-push
+    if abandoned:
+        lease = now - timedelta(seconds=settings.DISTRIBUTION_LEASE_SECONDS)
+        candidates = Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=lease)
+    else:
+        candidates = Delivery.objects.filter(
+            state__in=[DeliveryState.PENDING, DeliveryState.RETRYING], next_attempt_at__lte=now
         )
-        .exclude(Q(story__isnull=False) & Exists(earlier_open))
-        .order_by("next_attempt_at", "pk")
-    )
+    return candidates.exclude(Q(story__isnull=False) & Exists(earlier_open)).order_by("next_attempt_at", "pk")
 
 
 def claim(*, limit: int = 1, worker: str = "", now=None) -> list[Delivery]:
     """Take up to `limit` due deliveries for this worker; no other worker gets them until the lease ends."""
     now = now or timezone.now()
     with transaction.atomic():
-        candidates = due(now)
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        rows = list(candidates.values("pk", "state", "attempts")[: limit * 2])
+        rows = []
+        for abandoned in (True, False):  # a dead worker's deliveries first: they have waited longest
+            candidates = due(now, abandoned=abandoned)
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            rows += candidates.values("pk", "state", "attempts")[: limit - len(rows)]
+            if len(rows) >= limit:
+                break
         claimed = []
         for row in rows:
             if len(claimed) == limit:

@@ -30,18 +30,40 @@ COLLECTION_MODELS = {
     "media": "wagtailmedia.media",
 }
 
+# Distribution: editors see the agency's channels and delivery log and retry failed deliveries (a retry
+# is the only change staff make to a delivery, hence "change_delivery"); managers also run the channels.
+_DISTRIBUTION_DESK = {
+    "distribution.view_channel",
+    "distribution.view_delivery",
+    "distribution.change_delivery",
+}
+_DISTRIBUTION_MANAGER = {
+    *_DISTRIBUTION_DESK,
+    "distribution.add_channel",
+    "distribution.change_channel",
+    "distribution.delete_channel",
+}
+
 # Model permissions ("app_label.codename"). Agency-owned models are further limited to the
-# user's own agencies by newsroom.permissions.AgencyOwnedPermissionPolicy.
+# user's own agencies by newsroom.permissions.AgencyOwnedPermissionPolicy (the distribution app's by a
+# policy of its own that also honours the role held in each agency).
 MODEL_PERMISSIONS: dict[str, set[str]] = {
     Role.REPORTER: {"wagtailadmin.access_admin"},
-    Role.EDITOR: {"wagtailadmin.access_admin", "newsroom.add_author", "newsroom.change_author"},
+    Role.EDITOR: {
+        "wagtailadmin.access_admin",
+        "newsroom.add_author",
+        "newsroom.change_author",
+        *_DISTRIBUTION_DESK,
+    },
     Role.EDITOR_IN_CHIEF: {
+        *_DISTRIBUTION_DESK,
         "wagtailadmin.access_admin",
         "newsroom.add_author",
         "newsroom.change_author",
         "newsroom.delete_author",
     },
     Role.MANAGER: {
+        *_DISTRIBUTION_MANAGER,
         "wagtailadmin.access_admin",
         "auth.add_user",
         "auth.change_user",

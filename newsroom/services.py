@@ -149,6 +149,14 @@ def _permissions(codenames: set[str]) -> list[Permission]:
     return found
 
 
+def sync_agency_permissions() -> int:
+    """Re-apply newsroom.roles to every agency's staff groups (after the table changed); returns how many."""
+    agencies = list(Agency.objects.select_related("site__root_page", "collection"))
+    for agency in agencies:
+        apply_role_permissions(agency)
+    return len(agencies)
+
+
 def apply_role_permissions(agency: Agency) -> None:
     """Give each staff group of `agency` exactly the permissions its role has in newsroom.roles."""
     home = agency.root_page

@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import Tag, TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
+from wagtail import hooks
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+    TitleFieldPanel,
+)
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
@@ -16,6 +24,7 @@ from wagtail.images import get_image_model, get_image_model_string
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail.utils.decorators import cached_classmethod
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
 from ..blocks import StoryBodyBlock
@@ -214,6 +223,19 @@ class StoryPage(Page):
     ]
     promote_panels = [*Page.promote_panels, FieldPanel("canonical_url")]
     base_form_class = StoryPageForm
+
+    @cached_classmethod
+    def get_edit_handler(cls):
+        """Wagtail's tabs plus those other apps add through the `register_story_edit_panels` hook (each
+        function returns a list of tabs), so that newsroom never imports the apps that extend the editor."""
+        tabs = [
+            ObjectList(cls.content_panels, heading=_("Content")),
+            ObjectList(cls.promote_panels, heading=_("Promote")),
+            ObjectList(cls.settings_panels, heading=_("Settings")),
+        ]
+        for extra_tabs in hooks.get_hooks("register_story_edit_panels"):
+            tabs.extend(extra_tabs())
+        return TabbedInterface(tabs, base_form_class=cls.base_form_class).bind_to_model(cls)
 
     def expired_assets(self) -> list:
         from archive.usage import expired_assets

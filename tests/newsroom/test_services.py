@@ -86,3 +86,13 @@ def test_failure_midway_rolls_everything_back(monkeypatch):
     assert Page.objects.count() == pages
     assert not Site.objects.filter(hostname="hong.localhost").exists()
     assert not Agency.objects.exists()
+
+
+def test_sync_brings_existing_agencies_in_step_with_the_roles_table(agency):
+    from newsroom.models import AgencyGroup
+    from newsroom.services import sync_agency_permissions
+
+    editors = AgencyGroup.objects.get(agency=agency, role="editor").group
+    editors.permissions.clear()  # as an agency created before a role gained permissions
+    assert sync_agency_permissions() >= 1
+    assert editors.permissions.filter(codename="view_delivery", content_type__app_label="distribution").exists()
