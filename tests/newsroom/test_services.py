@@ -95,4 +95,6 @@ def test_sync_brings_existing_agencies_in_step_with_the_roles_table(agency):
     editors = AgencyGroup.objects.get(agency=agency, role="editor").group
     editors.permissions.clear()  # as an agency created before a role gained permissions
     assert sync_agency_permissions() >= 1
-    assert editors.permissions.filter(codename="view_delivery", content_type__app_label="distribution").exists()
+    assert editors.permissions.filter(
+        codename="view_delivery", content_type__app_label="distribution"
+    ).exists()
