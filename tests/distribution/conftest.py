@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from django.utils import translation
 
 from distribution.content import Block, Picture, StoryContent
 from distribution.models import DOMESTIC_KINDS, Channel
@@ -21,6 +22,16 @@ from tests.factories import make_agency
 # The stand-ins answer in milliseconds; their slow answers take StandIn.slow_seconds (2 s).
 CLIENT_TIMEOUT = httpx.Timeout(0.5, connect=1.0)
 _numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _english_for_adapter_tests(request):
+    """The adapter tests read the adapters' error messages, written in English (Vietnamese is the default)."""
+    if request.module.__name__.rsplit(".", 1)[-1].startswith("test_adapters_"):
+        with translation.override("en"):
+            yield
+    else:
+        yield
 
 
 # --- platform stand-ins -------------------------------------------------------------------------------------

@@ -1,14 +1,12 @@
 """The delivery outbox: what publishing writes, in which transaction, and how workers claim it."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from distribution import outbox
 from distribution.models import Channel, Delivery, DeliveryAction, DeliveryState, Publication
-from tests.factories import make_agency, make_story, section_of
+from tests.factories import make_story, section_of
 
 pytestmark = pytest.mark.django_db
 
@@ -193,30 +191,3 @@ def test_retry_makes_a_failed_delivery_due_with_fresh_attempts(agency, staff):
         False,
         staff["editor"],
     )
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif("sqlite" in connection.vendor, reason="SKIP LOCKED is PostgreSQL's")
-def test_concurrent_workers_never_claim_the_same_delivery():
-    agency = make_agency()
-    channel(agency)
-    for n in range(40):
-        make_story(section=section_of(agency, n % 3), title=f"Tin {n}")
-    claimed: list[int] = []
-    lock = threading.Lock()
-
-    def worker(name):
-        try:
-            while batch := outbox.claim(limit=2, worker=name):
-                with lock:
-                    claimed.extend(row.pk for row in batch)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(claimed) == 40
-    assert len(set(claimed)) == 40
