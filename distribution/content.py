@@ -156,18 +156,8 @@ def blocks_of(body, *, root: str) -> list[Block]:
             blocks.append(Block("text", html=clean(html), text=clean(strip_tags(html))))
         elif kind == "heading":
             blocks.append(Block("heading", html=f"<h2>{_escape(value)}</h2>", text=clean(value)))
-        elif kind == "image":
-            picture = picture_of(
-                value["image"],
-                root=root,
-                caption=value["caption"],
-                credit=value["credit"],
-                spec=BODY_IMAGE_SPEC,
-            )
-            if picture:
-                blocks.append(Block("image", picture=picture, text=picture.caption))
-        elif kind == "gallery":
-            for item in value["images"]:
+        elif kind in ("image", "gallery"):
+            for item in value["images"] if kind == "gallery" else [value]:
                 picture = picture_of(
                     item["image"],
                     root=root,
@@ -203,17 +193,29 @@ def _escape(text: str) -> str:
 def story_content(story, revision=None) -> StoryContent:
     """The snapshot of `story` as published in `revision` (default: its live revision)."""
     revision = revision or story.live_revision or story.latest_revision
-    snapshot = revision.as_object() if revision else story
     site = story.get_site()
-    root = site.root_url if site else ""
-    agency = story.agency
+    return page_content(
+        story,
+        snapshot=revision.as_object() if revision else story,
+        revision_id=revision.pk if revision else None,
+        root=site.root_url if site else "",
+        agency=story.agency,
+        url=story.get_full_url() or "",
+    )
+
+
+def page_content(
+    story, *, snapshot, revision_id, root: str, agency, url: str, body: bool = True
+) -> StoryContent:
+    """A StoryContent from `snapshot` (the story as published: a revision's object, or the live page itself)
+    and the live story's place (its agency, section, URL and dates). Without `body`, no blocks: listings."""
     section = story.section
     return StoryContent(
         story_id=story.pk,
-        revision_id=revision.pk if revision else None,
+        revision_id=revision_id,
         agency_id=agency.pk if agency else None,
         agency_name=agency.name if agency else "",
-        url=story.get_full_url() or "",
+        url=url,
         title=clean(snapshot.title),
         kicker=clean(snapshot.kicker),
         sapo=clean(snapshot.sapo),
@@ -227,7 +229,7 @@ def story_content(story, revision=None) -> StoryContent:
         last_published_at=story.last_published_at,
         cover=picture_of(snapshot.lead_image, root=root),
         media=media_of(snapshot.lead_media, root=root),
-        blocks=blocks_of(snapshot.body, root=root),
+        blocks=blocks_of(snapshot.body, root=root) if body else [],
     )
 
 

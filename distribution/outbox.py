@@ -142,7 +142,7 @@ def enqueue_take_down(*, story: StoryPage, user=None) -> list[Delivery]:
         Publication.objects.filter(story=story, status=Publication.Status.LIVE).values_list(
             "channel_id", flat=True
         )
-    ) | set(waiting.open().values_list("channel_id", flat=True))
+    ) | set(waiting.values_list("channel_id", flat=True))
     deliveries = [
         Delivery(
             story=story,
@@ -275,8 +275,9 @@ def _push(adapter, delivery: Delivery):
     progress = delivery.progress
     try:
         publication = Publication.objects.filter(story_id=delivery.story_id, channel=delivery.channel).first()
+        live = publication is not None and publication.status == Publication.Status.LIVE
         if delivery.action == DeliveryAction.TAKE_DOWN:
-            if publication is None or publication.status != Publication.Status.LIVE:
+            if not live:
                 return None  # never landed there, or already gone
             try:
                 adapter.take_down(publication.remote_id, idempotency_key=key, progress=progress)
@@ -288,7 +289,7 @@ def _push(adapter, delivery: Delivery):
         if delivery.story is None:
             raise PermanentError(_("The story was deleted."))
         content = recent_content.get(delivery.story, delivery.revision)
-        if delivery.action == DeliveryAction.UPDATE and publication and publication.status == "live":
+        if delivery.action == DeliveryAction.UPDATE and live:
             return adapter.update(publication.remote_id, content, idempotency_key=key, progress=progress)
         if delivery.maybe_sent:
             if adapter.can_look_up:
@@ -370,13 +371,6 @@ def retry(*, delivery: Delivery, user=None) -> Delivery:
     delivery.requested_by = user or delivery.requested_by
     delivery.save()
     return delivery
-
-
-def wake_workers() -> None:
-    """Tell this process's idle worker threads that deliveries are waiting (others find them by polling)."""
-    from .worker import wake_workers as wake
-
-    wake()
 
 
 def drain(*, worker: str = "drain", client=None, limit: int | None = None) -> int:

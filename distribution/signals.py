@@ -7,6 +7,7 @@ from wagtail.signals import page_published, page_unpublished
 from newsroom.models import StoryPage
 
 from . import outbox, websub  # noqa: F401 - websub connects its own receivers
+from .worker import wake_workers
 
 
 @receiver(page_published)
@@ -16,7 +17,7 @@ def deliver_published_story(sender, instance, revision=None, **kwargs):
             story=instance, revision=revision, user=revision.user if revision else None
         )
         if written:
-            transaction.on_commit(outbox.wake_workers)
+            transaction.on_commit(wake_workers)
 
 
 @receiver(page_unpublished)
@@ -24,4 +25,4 @@ def take_down_unpublished_story(sender, instance, **kwargs):
     if isinstance(instance, StoryPage) and instance.pk:
         written = outbox.enqueue_take_down(story=instance)
         if written:
-            transaction.on_commit(outbox.wake_workers)
+            transaction.on_commit(wake_workers)

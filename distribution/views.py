@@ -40,6 +40,7 @@ from .selectors import (
     delivery_policy,
     story_for_editor,
 )
+from .worker import wake_workers
 
 # --- Channels (the ModelViewSet's views, each limited to the agencies where the role allows it) ---------
 
@@ -247,7 +248,7 @@ def retry_delivery(request, pk: int):
     except ValueError as refusal:
         messages.error(request, str(refusal))
     else:
-        transaction.on_commit(outbox.wake_workers)
+        transaction.on_commit(wake_workers)
         messages.success(
             request,
             _("“%(story)s” will be sent to %(channel)s again.")

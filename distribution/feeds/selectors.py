@@ -21,7 +21,7 @@ from wagtail.models import Page, PageLogEntry, Site
 from archive.models import State
 from newsroom.models import Agency, SectionPage, StoryPage
 
-from ..content import COVER_SPEC, StoryContent, clean, media_of, picture_of
+from ..content import COVER_SPEC, StoryContent, page_content
 
 FEED_LENGTH = 50
 # Google's rules for news sitemaps: stories of the last two days, at most 1,000 URLs.
@@ -122,27 +122,14 @@ def for_feed(stories, *, image_specs: tuple[str, ...] = (COVER_SPEC,)):
 
 def listed_content(story: StoryPage, *, scope: Scope, request=None) -> StoryContent:
     """The snapshot of a live story fetched by `for_feed()`: what `story_content` gives, without the body."""
-    root = scope.root_url
-    agency = story.agency or scope.agency
-    return StoryContent(
-        story_id=story.pk,
+    return page_content(
+        story,
+        snapshot=story,
         revision_id=story.live_revision_id,
-        agency_id=agency.pk,
-        agency_name=agency.name,
+        root=scope.root_url,
+        agency=story.agency or scope.agency,
         url=story.get_full_url(request) or "",
-        title=clean(story.title),
-        kicker=clean(story.kicker),
-        sapo=clean(story.sapo),
-        section=clean(story.section.title) if story.section else "",
-        section_slug=story.section.slug if story.section else "",
-        format=story.format,
-        language=story.language,
-        authors=[clean(author.name) for author in story.authors.all()],
-        tags=[clean(tag.name) for tag in story.tags.all()],
-        first_published_at=story.first_published_at,
-        last_published_at=story.last_published_at,
-        cover=picture_of(story.lead_image, root=root),
-        media=media_of(story.lead_media, root=root),
+        body=False,
     )
 
 
