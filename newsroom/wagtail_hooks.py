@@ -62,3 +62,4 @@ def register_newsroom_log_actions(actions):
         _("Schedule cancelled"),
         _("Scheduled publication cancelled: archive assets expired"),
     )
+    actions.register_action("newsroom.story_filed", _("Filed"), _("Filed from the field"))

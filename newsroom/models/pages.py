@@ -200,6 +200,15 @@ class StoryPage(Page):
     canonical_url = models.URLField(
         _("canonical URL"), blank=True, help_text=_("Only when the story first appeared elsewhere.")
     )
+    # Filed from the field: where the story happened, and what the reporter tells the desk.
+    location = models.CharField(
+        _("location"), max_length=255, blank=True, help_text=_("Where the story happened, as the dateline.")
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    desk_note = models.TextField(
+        _("note to the desk"), blank=True, help_text=_("For editors only; never published.")
+    )
     # Derived from the tree on save, so listings need no walk up the tree.
     agency = models.ForeignKey(
         Agency, null=True, editable=False, on_delete=models.SET_NULL, related_name="stories"
@@ -218,6 +227,15 @@ class StoryPage(Page):
         MultiFieldPanel(
             [FieldPanel("authors"), FieldPanel("tags"), FieldPanel("format"), FieldPanel("language")],
             heading=_("Byline and classification"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("location"),
+                FieldPanel("latitude"),
+                FieldPanel("longitude"),
+                FieldPanel("desk_note"),
+            ],
+            heading=_("From the field"),
         ),
         InlinePanel("corrections", heading=_("Corrections"), label=_("Correction")),
     ]
