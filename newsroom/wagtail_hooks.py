@@ -63,3 +63,6 @@ def register_newsroom_log_actions(actions):
         _("Scheduled publication cancelled: archive assets expired"),
     )
     actions.register_action("newsroom.story_filed", _("Filed"), _("Filed from the field"))
+
+
+from .filing import hooks as filing_hooks  # noqa: E402, F401  (the filing view registers its own hooks)

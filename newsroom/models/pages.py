@@ -206,6 +206,8 @@ class StoryPage(Page):
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The reporter's browser names each draft it files, so a create sent twice makes one story.
+    filing_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     desk_note = models.TextField(
         _("note to the desk"), blank=True, help_text=_("For editors only; never published.")
     )

@@ -1,0 +1,1 @@
+"""Wagtail hooks of the filing view (imported by newsroom.wagtail_hooks)."""
