@@ -15,6 +15,7 @@ from ..services import create_agency, create_oversight_body
 from . import cast
 from .accounts import ensure_oversight_officer, ensure_staff, ensure_user
 from .assets import ensure_authors, ensure_clips, ensure_pictures, ensure_videos, photographer_of
+from .assignments import ensure_assignments
 from .corpus import load_corpus
 from .stories import Newsroom, write_stories
 
@@ -33,6 +34,7 @@ class SeedReport:
     clips_created: int = 0
     videos_created: int = 0
     stories_created: int = 0
+    assignments_created: int = 0
     stories: int = 0
     published: int = 0
     drafts: int = 0
@@ -86,6 +88,7 @@ def seed_demo(*, stories: int = DEFAULT_STORIES) -> SeedReport:
                 reporter=staff[Role.REPORTER],
                 editor_in_chief=staff[Role.EDITOR_IN_CHIEF],
             )
+            report.assignments_created += ensure_assignments(agency, staff=staff)
             report.stories_created += write_stories(room, count=_share(stories, index, len(cast.AGENCIES)))
 
         body = OversightBody.objects.filter(name=cast.OVERSIGHT_NAME).first()

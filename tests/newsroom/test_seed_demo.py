@@ -18,7 +18,7 @@ from newsroom.demo import DEFAULT_STORIES, DEMO_PASSWORD, corpus, logins_table
 from newsroom.demo.accounts import demo_logins
 from newsroom.demo.cast import AGENCIES, OVERSIGHT_USERNAME, ROLE_LOGINS
 from newsroom.management.commands.seed_demo import Command
-from newsroom.models import Agency, Author, OversightBody, Role, StoryFormat, StoryPage
+from newsroom.models import Agency, Assignment, Author, OversightBody, Role, StoryFormat, StoryPage
 from newsroom.search import fold
 from newsroom.selectors import search_stories
 
@@ -43,6 +43,7 @@ def counts() -> dict[str, int]:
         "authors": Author.objects.count(),
         "images": get_image_model().objects.count(),
         "live": StoryPage.objects.live().count(),
+        "assignments": Assignment.objects.count(),
     }
 
 
@@ -72,6 +73,12 @@ def test_seed_builds_both_agencies_with_staff_stories_and_archive(client):
         assert client.get("/admin/").status_code == 200, username
         client.logout()
     assert get_user_model().objects.get(username=OVERSIGHT_USERNAME).groups.get() == body.group
+
+    # The desk has given each reporter work, one piece of it already overdue, for the board to flag.
+    for agency in (baohaiduong, sttv):
+        given = Assignment.objects.filter(agency=agency)
+        assert {a.reporter.username for a in given} == {f"{agency.short_name}.{ROLE_LOGINS[Role.REPORTER]}"}
+        assert given.overdue().count() == 1 and given.open().count() == len(given) >= 3
 
     stories = StoryPage.objects.all()
     assert stories.count() >= STORIES
@@ -145,7 +152,7 @@ def test_second_run_changes_nothing():
         output = seed()
     assert counts() == before
     added = (
-        "Added this time: 0 agencies, 0 accounts, 0 authors, 0 pictures, 0 audio clips, 0 videos, 0 stories."
+        "Added this time: 0 agencies, 0 accounts, 0 authors, 0 pictures, 0 audio clips, 0 videos, 0 stories, 0 assignments."
     )
     assert added in output
 

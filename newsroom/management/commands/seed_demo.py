@@ -43,7 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Added this time: %(agencies)d agencies, %(users)d accounts, %(authors)d authors, "
-                "%(pictures)d pictures, %(clips)d audio clips, %(videos)d videos, %(new_stories)d stories. "
+                "%(pictures)d pictures, %(clips)d audio clips, %(videos)d videos, %(new_stories)d stories, "
+                "%(assignments)d assignments. "
                 "Text from %(corpus)s."
             )
             % {
@@ -54,6 +55,7 @@ class Command(BaseCommand):
                 "clips": report.clips_created,
                 "videos": report.videos_created,
                 "new_stories": report.stories_created,
+                "assignments": report.assignments_created,
                 "corpus": report.corpus,
             }
         )
