@@ -16,70 +16,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
-from wagtail.permission_policies import ModelPermissionPolicy
 
 from newsroom.models import Agency, SectionPage, StoryPage
+from newsroom.permissions import AgencyRolePermissionPolicy
 
 from .models import Channel, Delivery, DeliveryState, Publication
 from .outbox import ChannelPlan, plan_for
 
 RECENT_DAYS = 7
-
-
-class AgencyRolePermissionPolicy(ModelPermissionPolicy):
-    """Model permissions as the role the user holds in each agency grants them, limited to that agency.
-
-    `agency_path` is the lookup from the model to Agency ("agency", "channel__agency").
-    """
-
-    def __init__(self, model, *, agency_path: str):
-        super().__init__(model)
-        self.agency_path = agency_path
-
-    def agencies_for(self, user, actions) -> QuerySet[Agency]:
-        """The agencies in which one of the user's roles grants one of `actions` on the model."""
-        if not user.is_active:
-            return Agency.objects.none()
-        if user.is_superuser:
-            return Agency.objects.all()
-        cache = getattr(user, "_distribution_agencies", None)
-        if cache is None:  # asked several times a request (menu, views, columns): one query per question
-            cache = user._distribution_agencies = {}
-        key = (self.model, frozenset(actions))
-        if key not in cache:
-            # One filter() call: the group that makes the user staff of the agency holds the permission.
-            cache[key] = list(
-                Agency.objects.filter(
-                    staff_groups__group__user=user,
-                    staff_groups__group__permissions__content_type=self._content_type,
-                    staff_groups__group__permissions__codename__in=self._get_permission_codenames(actions),
-                )
-                .distinct()
-                .values_list("pk", flat=True)
-            )
-        return Agency.objects.filter(pk__in=cache[key])
-
-    def user_has_permission(self, user, action):
-        return self.user_has_any_permission(user, [action])
-
-    def user_has_any_permission(self, user, actions):
-        return self.agencies_for(user, actions).exists()
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_any_permission_for_instance(user, [action], instance)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self.instances_user_has_any_permission_for(user, actions).filter(pk=instance.pk).exists()
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if user.is_active and user.is_superuser:
-            return self.model._default_manager.all()
-        return self.model._default_manager.filter(
-            **{f"{self.agency_path}__in": self.agencies_for(user, actions)}
-        )
-
-    def instances_user_has_permission_for(self, user, action):
-        return self.instances_user_has_any_permission_for(user, [action])
 
 
 channel_policy = AgencyRolePermissionPolicy(Channel, agency_path="agency")

@@ -1,4 +1,8 @@
-"""The live newsroom: staff receive their agencies' events over a websocket authenticated by the session."""
+"""The live newsroom: staff receive their agencies' events over a websocket authenticated by the session.
+
+Events are made in newsroom.live (and distribution.notifications); each recipient's copy is marked "mine"
+when the recipient did it and "for_me" when it concerns the recipient's own story or assignment.
+"""
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -10,6 +14,10 @@ from .models import Agency
 
 def agency_group_name(agency_id: int) -> str:
     return f"agency.{agency_id}"
+
+
+# Fields of an event that name the person it concerns (the story's reporter, the assignment's).
+CONCERNED_FIELDS = ("owner_id", "reporter_id")
 
 
 def send_newsroom_event(*, agency_id: int, event: dict) -> None:
@@ -41,7 +49,14 @@ class NewsroomConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def newsroom_event(self, message):
-        await self.send_json(message["event"])
+        event = message["event"]
+        user_id = self.scope["user"].pk
+        marks = {}
+        if event.get("by_id") is not None and event.get("by_id") == user_id:
+            marks["mine"] = True
+        if any(event.get(name) == user_id for name in CONCERNED_FIELDS):
+            marks["for_me"] = True
+        await self.send_json({**event, **marks} if marks else event)
 
     @database_sync_to_async
     def _agency_ids(self, user) -> list[int]:

@@ -44,6 +44,15 @@ _DISTRIBUTION_MANAGER = {
     "distribution.delete_channel",
 }
 
+# Assignments: the desk (editors, the editor-in-chief, the manager) gives them out and changes them; reporters
+# see their own in the filing view, which needs no model permission.
+_ASSIGNMENT_DESK = {
+    "newsroom.add_assignment",
+    "newsroom.change_assignment",
+    "newsroom.delete_assignment",
+    "newsroom.view_assignment",
+}
+
 # Model permissions ("app_label.codename"). Agency-owned models are further limited to the
 # user's own agencies by newsroom.permissions.AgencyOwnedPermissionPolicy (the distribution app's by a
 # policy of its own that also honours the role held in each agency).
@@ -54,9 +63,11 @@ MODEL_PERMISSIONS: dict[str, set[str]] = {
         "newsroom.add_author",
         "newsroom.change_author",
         *_DISTRIBUTION_DESK,
+        *_ASSIGNMENT_DESK,
     },
     Role.EDITOR_IN_CHIEF: {
         *_DISTRIBUTION_DESK,
+        *_ASSIGNMENT_DESK,
         "wagtailadmin.access_admin",
         "newsroom.add_author",
         "newsroom.change_author",
@@ -64,6 +75,7 @@ MODEL_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.MANAGER: {
         *_DISTRIBUTION_MANAGER,
+        *_ASSIGNMENT_DESK,
         "wagtailadmin.access_admin",
         "auth.add_user",
         "auth.change_user",

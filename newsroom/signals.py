@@ -1,10 +1,13 @@
 """Keeps derived data in step with the page tree and tells the live newsroom what happened."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.admin.models import EditingSession
+from wagtail.models import PageLogEntry
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from . import page_cache
-from .models import StoryPage
+from . import live, page_cache
+from .models import Assignment, StoryPage
 
 
 @receiver(post_page_move)
@@ -27,17 +30,25 @@ def clear_page_cache(sender, instance, **kwargs):
     page_cache.invalidate()
 
 
-@receiver(page_published)
-def announce_story_published(sender, instance, **kwargs):
-    if isinstance(instance, StoryPage) and instance.agency_id:
-        from .consumers import send_newsroom_event
+# The live newsroom (newsroom.live): story events come from the audit log, sent once the transaction commits.
+@receiver(post_save, sender=PageLogEntry)
+def announce_log_entry(sender, instance, created, **kwargs):
+    if created:
+        live.on_log_entry_saved(instance)
 
-        send_newsroom_event(
-            agency_id=instance.agency_id,
-            event={
-                "type": "story.published",
-                "story": instance.pk,
-                "title": instance.title,
-                "url": instance.url,
-            },
-        )
+
+@receiver(post_save, sender=Assignment)
+def announce_assignment(sender, instance, created, **kwargs):
+    live.on_assignment_saved(instance, created)
+
+
+# Someone opened a story in the editor (a session is created) or left it (released); pings only update.
+@receiver(post_save, sender=EditingSession)
+def announce_editing_started(sender, instance, created, **kwargs):
+    if created:
+        live.on_editing_session_changed(instance, opened=True)
+
+
+@receiver(post_delete, sender=EditingSession)
+def announce_editing_ended(sender, instance, **kwargs):
+    live.on_editing_session_changed(instance, opened=False)

@@ -1,23 +1,32 @@
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.staticfiles import versioned_static
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from .models import Agency, Author
-from .permissions import AgencyOwnedPermissionPolicy
-from .viewsets import AgencyViewSet, AuthorViewSet
+from .models import Agency, Assignment, Author
+from .permissions import AgencyOwnedPermissionPolicy, assignment_policy
+from .viewsets import AgencyViewSet, AssignmentViewSet, AuthorViewSet
 
 register_permission_policy(Author, AgencyOwnedPermissionPolicy(Author))
 register_permission_policy(Agency, AgencyOwnedPermissionPolicy(Agency, agency_path="pk"))
+register_permission_policy(Assignment, assignment_policy)
 register_snippet(AuthorViewSet)
 
 
 @hooks.register("register_admin_viewset")
 def register_agency_viewset():
     return AgencyViewSet("agencies")
+
+
+@hooks.register("register_admin_viewset")
+def register_assignment_viewset():
+    return AssignmentViewSet()
 
 
 def _own_trees(user) -> Q:
@@ -37,12 +46,16 @@ def limit_page_chooser_to_own_agencies(pages, request):
 
 
 @hooks.register("register_admin_urls")
-def register_overview_url():
+def register_newsroom_admin_urls():
     from django.urls import path
 
-    from .views import overview
+    from .views import board, board_columns, overview
 
-    return [path("tong-quan/", overview, name="newsroom_overview")]
+    return [
+        path("tong-quan/", overview, name="newsroom_overview"),
+        path("board/", board, name="newsroom_board"),
+        path("board/columns/", board_columns, name="newsroom_board_columns"),
+    ]
 
 
 class OverviewMenuItem(MenuItem):
@@ -53,6 +66,30 @@ class OverviewMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_overview_menu_item():
     return OverviewMenuItem(_("Agencies overview"), reverse("newsroom_overview"), icon_name="site", order=150)
+
+
+class BoardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return Agency.objects.for_user(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_board_menu_item():
+    return BoardMenuItem(_("Newsroom board"), reverse("newsroom_board"), icon_name="tasks", order=90)
+
+
+@hooks.register("insert_global_admin_js")
+def live_newsroom_js():
+    """The live newsroom's socket and toasts on every admin page, with their words in the user's language
+    (the admin renders its pages in it). The socket refuses anyone who is no agency's staff."""
+    from .live import toast_config
+
+    return render_to_string("newsroom/admin/live_js.html", {"config": toast_config()})
+
+
+@hooks.register("insert_global_admin_css")
+def live_newsroom_css():
+    return format_html('<link rel="stylesheet" href="{}">', versioned_static("newsroom/live/live.css"))
 
 
 @hooks.register("register_log_actions")
