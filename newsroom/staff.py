@@ -6,7 +6,7 @@ from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users as user_views
 
 from .models import Agency
-from .permissions import AgencyScopedObjectMixin
+from .permissions import AgencyScopedObjectLookupMixin, AgencyScopedObjectMixin
 
 
 def staff_queryset(user):
@@ -102,11 +102,18 @@ class StaffDeleteView(_StaffScope, AgencyScopedObjectMixin, user_views.DeleteVie
     pass
 
 
-class StaffHistoryView(_StaffScope, AgencyScopedObjectMixin, user_views.HistoryView):
+class _StaffLookup(AgencyScopedObjectLookupMixin):
+    """History and usage list log entries and references: only the user looked up is walled."""
+
+    def agency_scoped_queryset(self):
+        return staff_queryset(self.request.user)
+
+
+class StaffHistoryView(_StaffLookup, user_views.HistoryView):
     pass
 
 
-class StaffUsageView(_StaffScope, AgencyScopedObjectMixin, user_views.UserViewSet.usage_view_class):
+class StaffUsageView(_StaffLookup, user_views.UserViewSet.usage_view_class):
     pass
 
 

@@ -194,7 +194,12 @@ def test_nothing_of_another_agency_was_changed_by_the_posts(client, newsrooms):
 OWN_ACCESS = {
     Role.EDITOR: ["wagtailadmin_pages:edit", "wagtailimages:edit", "wagtailsnippets_newsroom_author:edit"],
     Role.EDITOR_IN_CHIEF: ["wagtailadmin_pages:edit", "wagtailadmin_pages:unpublish", "wagtaildocs:edit"],
-    Role.MANAGER: ["agencies:edit", "wagtailusers_users:edit"],
+    Role.MANAGER: [
+        "agencies:edit",
+        "wagtailusers_users:edit",
+        "wagtailusers_users:history",
+        "wagtailusers_users:usage",
+    ],
 }
 
 
@@ -207,6 +212,8 @@ def own_url(name, n):
         "wagtailsnippets_newsroom_author:edit": n["author"].pk,
         "agencies:edit": n["agency"].pk,
         "wagtailusers_users:edit": n["staff"][Role.REPORTER].pk,
+        "wagtailusers_users:history": n["staff"][Role.REPORTER].pk,
+        "wagtailusers_users:usage": n["staff"][Role.REPORTER].pk,
     }[name]
     return reverse(name, args=[args])
 
