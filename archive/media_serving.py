@@ -16,7 +16,9 @@ def is_public(path: str) -> bool:
 
 
 def serve_media(request, path, document_root=None):
-    """Renditions to anyone; originals only to people signed in to the admin."""
+    """Renditions to anyone; originals only to people signed in to the admin; unfinished uploads to no one."""
+    if path.startswith("tus/"):  # bytes still arriving belong to their uploader, through archive.tus only
+        raise Http404("Not a served file")
     if not is_public(path) and not request.user.has_perm("wagtailadmin.access_admin"):
         raise Http404("Not a public file")
     return serve(request, path, document_root=document_root)

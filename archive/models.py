@@ -5,6 +5,8 @@ choose archive assets through Wagtail's normal choosers, and collection permissi
 agency's assets to its own staff (archive.permissions widens choosing to assets shared with every agency).
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -281,3 +283,67 @@ class ArchiveMedia(ArchiveFields, AbstractMedia):  # noqa: DJ008 - AbstractMedia
 
 ARCHIVE_MODELS = (ArchiveImage, ArchiveMedia)
 MAX_ATTEMPTS = getattr(settings, "ARCHIVE_MAX_ATTEMPTS", 3)
+
+
+class ResumableUpload(models.Model):
+    """A file arriving in pieces over the tus protocol (archive/tus), until the ingest takes it in.
+
+    `offset` counts the bytes safely stored: in a file under MEDIA_ROOT/tus/, or with S3 in the parts of a
+    multipart upload plus a local tail shorter than a part. One request at a time writes: the holder of
+    `lease`.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVING = "receiving", _("Receiving")
+        DONE = "done", _("In the archive")
+        REFUSED = "refused", _("Refused by the archive")
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("newsroom.Agency", on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    filetype = models.CharField(_("file type"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)  # as sent, for HEAD to echo
+    length = models.BigIntegerField(_("length in bytes"))
+    offset = models.BigIntegerField(_("bytes received"), default=0)
+    state = models.CharField(
+        _("state"), max_length=16, choices=Status.choices, default=Status.RECEIVING, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    image = models.ForeignKey(
+        ArchiveImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    media = models.ForeignKey(
+        ArchiveMedia, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate = models.BooleanField(_("already in the archive"), default=False)
+    message = models.TextField(_("message"), blank=True)
+    error = models.TextField(_("why the archive refused it"), blank=True)
+    # With S3: the object the parts are joined into, the multipart upload (empty once joined), its parts.
+    storage_name = models.CharField(max_length=255, blank=True)
+    s3_upload_id = models.CharField(max_length=255, blank=True)
+    part_size = models.BigIntegerField(default=0)
+    parts = models.JSONField(default=list, blank=True)
+    lease = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("resumable upload")
+        verbose_name_plural = _("resumable uploads")
+
+    def __str__(self):
+        return f"{self.filename} ({self.offset}/{self.length})"
+
+    @property
+    def asset(self):
+        return self.image or self.media
+
+    @property
+    def on_s3(self) -> bool:
+        return bool(self.storage_name)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.offset >= self.length

@@ -28,6 +28,7 @@ if settings.DEBUG:  # production serves renditions from the web server or CDN, n
     ]
 
 urlpatterns += [
+    path("archive/", include("archive.urls")),
     path("", include("distribution.urls")),
     path("", include(wagtail_urls)),
 ]

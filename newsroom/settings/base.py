@@ -156,7 +156,11 @@ DISTRIBUTION_BACKOFF_BASE = float(ENV.get("DISTRIBUTION_BACKOFF_BASE", "10"))
 DISTRIBUTION_BACKOFF_CAP = float(ENV.get("DISTRIBUTION_BACKOFF_CAP", "3600"))
 DISTRIBUTION_LEASE_SECONDS = int(ENV.get("DISTRIBUTION_LEASE_SECONDS", "300"))
 # Loops `manage.py newsroom_worker` runs beside the task queue, each given a threading.Event that stops it.
-NEWSROOM_WORKER_LOOPS = ["distribution.worker.run"]
+NEWSROOM_WORKER_LOOPS = ["distribution.worker.run", "archive.tus.cleanup.run"]
+# Resumable uploads (archive/tus): bytes of unfinished uploads one person may hold, and how long an upload
+# nobody sends to is kept before the worker deletes it with its bytes.
+ARCHIVE_TUS_USER_QUOTA_BYTES = int(ENV.get("ARCHIVE_TUS_USER_QUOTA_BYTES", str(10 * 1024**3)))
+ARCHIVE_TUS_EXPIRY_SECONDS = int(ENV.get("ARCHIVE_TUS_EXPIRY_SECONDS", str(24 * 3600)))
 # A WebSub hub (https://www.w3.org/TR/websub/) pinged with the feeds' URLs when a story is published.
 WEBSUB_HUB_URL = ENV.get("WEBSUB_HUB_URL", "")
 

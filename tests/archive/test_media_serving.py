@@ -43,3 +43,15 @@ def test_an_original_is_served_to_staff_but_not_to_readers(agency, _media_root):
     request.user = make_user(agency=agency, role=Role.REPORTER)
     response = serve_media(request, "original_images/anh.jpg", document_root=_media_root)
     assert response.status_code == 200
+
+
+def test_unfinished_uploads_are_served_to_no_one(agency, _media_root):
+    import os
+
+    os.makedirs(f"{_media_root}/tus")
+    with open(f"{_media_root}/tus/3f2a.part", "wb") as handle:
+        handle.write(b"half a video")
+    request = RequestFactory().get("/media/tus/3f2a.part")
+    request.user = make_user(agency=agency, role=Role.EDITOR)
+    with pytest.raises(Http404):
+        serve_media(request, "tus/3f2a.part", document_root=_media_root)

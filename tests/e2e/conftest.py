@@ -131,6 +131,7 @@ class AsgiLiveServer:
         self.thread.join(timeout=10)
         # The server's Django thread keeps its own connections; PostgreSQL cannot drop a database in use.
         SyncToAsync.single_thread_executor.submit(close_unshared_connections, self.connections).result()
+        end_leftover_sessions()
         for conn in self.connections.values():
             conn.dec_thread_sharing()
 
@@ -139,6 +140,18 @@ def close_unshared_connections(shared: dict) -> None:
     for conn in connections.all(initialized_only=True):
         if conn.alias not in shared:
             conn.close()
+
+
+def end_leftover_sessions() -> None:
+    """End the PostgreSQL sessions of requests the browser cut off (going offline mid-upload): their
+    threads died with a connection open, and the test database cannot be dropped while one is."""
+    for conn in connections.all():
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 def connections_for_sharing() -> dict:

@@ -152,7 +152,8 @@ def test_second_run_changes_nothing():
         output = seed()
     assert counts() == before
     added = (
-        "Added this time: 0 agencies, 0 accounts, 0 authors, 0 pictures, 0 audio clips, 0 videos, 0 stories, 0 assignments."
+        "Added this time: 0 agencies, 0 accounts, 0 authors, 0 pictures, 0 audio clips, 0 videos, 0 stories, "
+        "0 assignments."
     )
     assert added in output
 
