@@ -32,8 +32,10 @@ demo: migrate
 run: demo
 	$(PY) manage.py serve
 
+# Files stay in pytest-django's order (database tests, then transactional ones, whose flush empties the
+# database): xdist's default reorders files by size and could run a database test after a flush.
 test: install
-	DJANGO_SETTINGS_MODULE=newsroom.settings.test $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=newsroom.settings.test $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check newsroom archive distribution analytics tests bench
