@@ -50,22 +50,27 @@ def chromium():
         connections.close_all()
 
 
+# Browser contexts of the two screens the newsroom works on.
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "vi-VN",
+}
+LAPTOP = {"viewport": {"width": 1366, "height": 850}, "locale": "vi-VN"}
+
+
 @pytest.fixture
 def phone(chromium):
-    context = chromium.new_context(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="vi-VN",
-    )
+    context = chromium.new_context(**PHONE)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
 def laptop(chromium):
-    context = chromium.new_context(viewport={"width": 1366, "height": 850}, locale="vi-VN")
+    context = chromium.new_context(**LAPTOP)
     yield context.new_page()
     context.close()
 

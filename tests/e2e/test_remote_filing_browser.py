@@ -14,7 +14,7 @@ from wagtail.models import Site
 
 from archive.models import ResumableUpload
 from newsroom.models import Role, StoryPage
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, screenshot
 from tests.factories import PASSWORD, make_agency, make_user, section_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -77,14 +77,8 @@ def test_reporter_files_through_a_dropped_connection_and_the_board_shows_it_live
     asgi_live_server, newsroom, chromium
 ):
     base = asgi_live_server.url
-    editor_context = chromium.new_context(viewport={"width": 1366, "height": 850}, locale="vi-VN")
-    phone_context = chromium.new_context(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="vi-VN",
-    )
+    # Two people, two browsers: the editor's laptop and the reporter's phone.
+    editor_context, phone_context = chromium.new_context(**LAPTOP), chromium.new_context(**PHONE)
     board, phone = editor_context.new_page(), phone_context.new_page()
     errors = []
     for page in (board, phone):

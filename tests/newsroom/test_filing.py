@@ -43,22 +43,6 @@ def post(client, url, data, **headers):
     return client.post(url, json.dumps(data), content_type="application/json", **AJAX, **headers)
 
 
-@pytest.fixture
-def reporter(staff):
-    return staff[Role.REPORTER]
-
-
-@pytest.fixture
-def section(agency):
-    return section_of(agency)
-
-
-@pytest.fixture
-def reporter_client(client, reporter):
-    client.force_login(reporter)
-    return client
-
-
 def test_create_makes_a_draft_with_paragraphs_media_and_a_revision(
     reporter_client, reporter, agency, section
 ):

@@ -8,26 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.models import Assignment, AssignmentState, Role
-from tests.factories import make_story, section_of
+from tests.factories import make_story
 from tests.newsroom.test_filing import AJAX, API, draft_json, post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reporter(staff):
-    return staff[Role.REPORTER]
-
-
-@pytest.fixture
-def section(agency):
-    return section_of(agency)
-
-
-@pytest.fixture
-def reporter_client(client, reporter):
-    client.force_login(reporter)
-    return client
 
 
 def test_desk_lists_open_assignments_and_drafts_with_their_status(
