@@ -30,5 +30,6 @@ if settings.DEBUG:  # production serves renditions from the web server or CDN, n
 urlpatterns += [
     path("archive/", include("archive.urls")),
     path("", include("distribution.urls")),
+    path("", include("analytics.urls")),
     path("", include(wagtail_urls)),
 ]

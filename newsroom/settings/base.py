@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "newsroom",
     "archive",
     "distribution",
+    "analytics",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
@@ -121,11 +122,17 @@ REDIS_URL = ENV.get("REDIS_URL", "")
 PAGE_CACHE_SECONDS = int(ENV.get("PAGE_CACHE_SECONDS", "0"))
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "default": {"BACKEND": "newsroom.cache.RedisCache", "LOCATION": REDIS_URL},
         "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pages",
+        },
+        # Readership ingest: open page views (for their engagement events), rate limits, page facts.
+        "analytics": {
+            "BACKEND": "newsroom.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "analytics",
         },
     }
     CHANNEL_LAYERS = {
@@ -138,6 +145,12 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        # Every page view open in a reader's tab is remembered here: far more than locmem's default 300.
+        "analytics": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "analytics",
+            "OPTIONS": {"MAX_ENTRIES": 500_000},
+        },
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -156,11 +169,25 @@ DISTRIBUTION_BACKOFF_BASE = float(ENV.get("DISTRIBUTION_BACKOFF_BASE", "10"))
 DISTRIBUTION_BACKOFF_CAP = float(ENV.get("DISTRIBUTION_BACKOFF_CAP", "3600"))
 DISTRIBUTION_LEASE_SECONDS = int(ENV.get("DISTRIBUTION_LEASE_SECONDS", "300"))
 # Loops `manage.py newsroom_worker` runs beside the task queue, each given a threading.Event that stops it.
-NEWSROOM_WORKER_LOOPS = ["distribution.worker.run", "archive.tus.cleanup.run"]
+NEWSROOM_WORKER_LOOPS = ["distribution.worker.run", "archive.tus.cleanup.run", "analytics.worker.run"]
 # Resumable uploads (archive/tus): bytes of unfinished uploads one person may hold, and how long an upload
 # nobody sends to is kept before the worker deletes it with its bytes.
 ARCHIVE_TUS_USER_QUOTA_BYTES = int(ENV.get("ARCHIVE_TUS_USER_QUOTA_BYTES", str(10 * 1024**3)))
 ARCHIVE_TUS_EXPIRY_SECONDS = int(ENV.get("ARCHIVE_TUS_EXPIRY_SECONDS", str(24 * 3600)))
+# Readership analytics (analytics/): the event store's backend; with Redis, ingest buffers events there and
+# the worker inserts them in batches. Raw events and hourly rollups are deleted after their retention; daily
+# rollups are kept (0: for ever). Each client may send so many events a minute.
+ANALYTICS_EVENT_STORE = ENV.get("ANALYTICS_EVENT_STORE", "analytics.store.DatabaseEventStore")
+ANALYTICS_BUFFER_URL = ENV.get("ANALYTICS_BUFFER_URL", REDIS_URL)
+ANALYTICS_BUFFER_KEY = ENV.get("ANALYTICS_BUFFER_KEY", "analytics:events")
+ANALYTICS_RAW_RETENTION_DAYS = int(ENV.get("ANALYTICS_RAW_RETENTION_DAYS", "90"))
+ANALYTICS_HOURLY_RETENTION_DAYS = int(ENV.get("ANALYTICS_HOURLY_RETENTION_DAYS", "35"))
+ANALYTICS_DAILY_RETENTION_DAYS = int(ENV.get("ANALYTICS_DAILY_RETENTION_DAYS", "0"))
+ANALYTICS_RATE_LIMIT_PER_MINUTE = int(ENV.get("ANALYTICS_RATE_LIMIT_PER_MINUTE", "120"))
+# How often the readership panel's real-time box is brought up to date over its websocket.
+ANALYTICS_REALTIME_SECONDS = float(ENV.get("ANALYTICS_REALTIME_SECONDS", "5"))
+# Behind a reverse proxy, the client's address is the last one it appended to X-Forwarded-For.
+ANALYTICS_TRUST_X_FORWARDED_FOR = env_bool("ANALYTICS_TRUST_X_FORWARDED_FOR", False)
 # A WebSub hub (https://www.w3.org/TR/websub/) pinged with the feeds' URLs when a story is published.
 WEBSUB_HUB_URL = ENV.get("WEBSUB_HUB_URL", "")
 

@@ -10,6 +10,7 @@ if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = TEST_KEY_PREFIX
     for _alias, _cache in CACHES.items():
         _cache["KEY_PREFIX"] = f"{TEST_KEY_PREFIX}-{_alias}"
+    ANALYTICS_BUFFER_KEY = f"{TEST_KEY_PREFIX}-analytics:events"
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
