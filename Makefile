@@ -28,6 +28,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_readership
 
 run: demo
 	$(PY) manage.py serve

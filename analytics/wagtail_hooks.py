@@ -1,0 +1,31 @@
+"""Readership in the admin: its pages (overview, production, CSV export, API tokens) and its menu item."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from newsroom.models import Agency
+
+from . import views
+
+
+@hooks.register("register_admin_urls")
+def register_readership_urls():
+    return [
+        path("readership/", views.overview, name="analytics_readership"),
+        path("readership/production/", views.production, name="analytics_readership_production"),
+        path("readership/export/<slug:panel>.csv", views.export, name="analytics_readership_export"),
+        path("readership/tokens/", views.tokens, name="analytics_tokens"),
+        path("readership/tokens/<int:pk>/revoke/", views.revoke_token, name="analytics_token_revoke"),
+    ]
+
+
+class ReadershipMenuItem(MenuItem):
+    def is_shown(self, request):
+        return Agency.objects.overseen_by(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_readership_menu_item():
+    return ReadershipMenuItem(_("Readership"), reverse("analytics_readership"), icon_name="view", order=160)
