@@ -115,8 +115,9 @@ def parse_args():
     return parser.parse_args()
 
 
-def setup_django(workdir: Path, options) -> str | None:
-    """Django in this process and the server's, on the same throw-away database and media folder."""
+def setup_django(workdir: Path, options, **extra_env: str) -> str | None:
+    """Django in this process and the server's, on the same throw-away database and media folder, with
+    `extra_env` set for both."""
     from bench.public_pages import DROPPED_ENV
 
     for name in DROPPED_ENV:
@@ -136,6 +137,7 @@ def setup_django(workdir: Path, options) -> str | None:
         MEDIA_ROOT=str(workdir / "media"),
         STATIC_ROOT=str(workdir / "static"),
         LOG_LEVEL="WARNING",
+        **extra_env,
     )
     import django
 
@@ -198,23 +200,24 @@ def sha256_of(path: Path) -> str:
 
 
 @contextmanager
-def daphne(workdir: Path):
-    """daphne serving this module's `application` on a free loopback port, as `manage.py serve` runs it;
-    yields the port once the tus server answers, so no timing holds Django's start-up."""
+def daphne(workdir: Path, *, app: str = "bench.upload:application", port: int | None = None,
+           ready: tuple[str, str, int] = ("OPTIONS", "/archive/tus/", 204)):
+    """daphne serving `app` on a loopback port (free, unless given), as `manage.py serve` runs it; yields the
+    port once a `ready` request (method, path, status) is answered, so no timing holds Django's start-up."""
     from bench.public_pages import PYTHON, free_port
 
-    port = free_port()
+    port = port or free_port()
     log_path = workdir / "daphne.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.upload:application"],
+            [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
             cwd=REPO,
             env=dict(os.environ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_for_tus(port, process, log_path)
+            _wait_until_ready(port, process, log_path, ready)
             yield port
         finally:
             process.terminate()
@@ -225,16 +228,17 @@ def daphne(workdir: Path):
                 process.wait()
 
 
-def _wait_for_tus(port: int, process, log_path: Path) -> None:
+def _wait_until_ready(port: int, process, log_path: Path, ready: tuple[str, str, int]) -> None:
+    method, path, status = ready
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            connection.request("OPTIONS", "/archive/tus/")
+            connection.request(method, path)
             response = connection.getresponse()
             response.read()
             connection.close()
-            if response.status == 204:
+            if response.status == status:
                 return
         except OSError:
             time.sleep(0.2)
