@@ -11,11 +11,16 @@ from .evidence import rule_choices
 class Scoring:
     MET = "met"
     GRADED = "graded"
-    CHOICES = [(MET, _("Met or not: all the points or none")), (GRADED, _("Graded: any points up to the maximum"))]
+    CHOICES = [
+        (MET, _("Met or not: all the points or none")),
+        (GRADED, _("Graded: any points up to the maximum")),
+    ]
 
 
 def points_block(**kwargs):
-    return blocks.DecimalBlock(label=_("maximum points"), min_value=0, max_digits=6, decimal_places=2, **kwargs)
+    return blocks.DecimalBlock(
+        label=_("maximum points"), min_value=0, max_digits=6, decimal_places=2, **kwargs
+    )
 
 
 class CriterionBlock(blocks.StructBlock):

@@ -10,239 +10,749 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0002_partition_events_on_postgresql'),
-        ('newsroom', '0003_filing_and_assignments'),
-        ('wagtailcore', '0098_apitoken'),
+        ("analytics", "0002_partition_events_on_postgresql"),
+        ("newsroom", "0003_filing_and_assignments"),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MaturityFramework',
+            name="MaturityFramework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('live', models.BooleanField(default=True, editable=False, verbose_name='live')),
-                ('has_unpublished_changes', models.BooleanField(default=False, editable=False, verbose_name='has unpublished changes')),
-                ('first_published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='first published at')),
-                ('last_published_at', models.DateTimeField(editable=False, null=True, verbose_name='last published at')),
-                ('go_live_at', models.DateTimeField(blank=True, null=True, verbose_name='go live date/time')),
-                ('expire_at', models.DateTimeField(blank=True, null=True, verbose_name='expiry date/time')),
-                ('expired', models.BooleanField(default=False, editable=False, verbose_name='expired')),
-                ('title', models.CharField(max_length=255, verbose_name='title')),
-                ('decision', models.CharField(help_text='e.g. 1827/QĐ-BTTTT', max_length=100, verbose_name='decision')),
-                ('issued_on', models.DateField(verbose_name='issued on')),
-                ('issued_by', models.CharField(blank=True, max_length=255, verbose_name='issued by')),
-                ('first_year', models.PositiveSmallIntegerField(help_text='The first year whose assessment follows this framework.', verbose_name='first year assessed')),
-                ('pillars', wagtail.fields.StreamField([('pillar', 13)], block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'code', 'max_length': 16}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'pillar', 'max_length': 255}), 2: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'maximum points', 'max_digits': 6, 'min_value': 0}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'component index', 'max_length': 255}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'e.g. 1.1.1', 'label': 'code', 'max_length': 16}), 5: ('wagtail.blocks.TextBlock', (), {'label': 'criterion'}), 6: ('wagtail.blocks.TextBlock', (), {'label': 'how it is judged', 'required': False}), 7: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('met', 'Met or not: all the points or none'), ('graded', 'Graded: any points up to the maximum')], 'label': 'scoring'}), 8: ('wagtail.blocks.ChoiceBlock', [], {'choices': analytics.maturity.evidence.rule_choices, 'help_text': "Pre-fill the answer from the system's own data.", 'label': 'evidence from the system', 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('code', 4), ('text', 5), ('guidance', 6), ('points', 2), ('scoring', 7), ('evidence_rule', 8)]], {}), 10: ('wagtail.blocks.ListBlock', (9,), {'label': 'criteria'}), 11: ('wagtail.blocks.StructBlock', [[('code', 0), ('name', 3), ('points', 2), ('criteria', 10)]], {}), 12: ('wagtail.blocks.ListBlock', (11,), {'label': 'component indices'}), 13: ('wagtail.blocks.StructBlock', [[('code', 0), ('name', 1), ('points', 2), ('components', 12)]], {})}, verbose_name='pillars')),
-                ('levels', wagtail.fields.StreamField([('level', 3)], block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'level', 'max_length': 100}), 1: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'from points', 'max_digits': 6, 'min_value': 0}), 2: ('wagtail.blocks.TextBlock', (), {'label': 'description', 'required': False}), 3: ('wagtail.blocks.StructBlock', [[('name', 0), ('min_points', 1), ('description', 2)]], {})}, verbose_name='levels')),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='latest revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='live revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("live", models.BooleanField(default=True, editable=False, verbose_name="live")),
+                (
+                    "has_unpublished_changes",
+                    models.BooleanField(
+                        default=False, editable=False, verbose_name="has unpublished changes"
+                    ),
+                ),
+                (
+                    "first_published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="first published at"
+                    ),
+                ),
+                (
+                    "last_published_at",
+                    models.DateTimeField(editable=False, null=True, verbose_name="last published at"),
+                ),
+                ("go_live_at", models.DateTimeField(blank=True, null=True, verbose_name="go live date/time")),
+                ("expire_at", models.DateTimeField(blank=True, null=True, verbose_name="expiry date/time")),
+                ("expired", models.BooleanField(default=False, editable=False, verbose_name="expired")),
+                ("title", models.CharField(max_length=255, verbose_name="title")),
+                (
+                    "decision",
+                    models.CharField(help_text="e.g. 1827/QĐ-BTTTT", max_length=100, verbose_name="decision"),
+                ),
+                ("issued_on", models.DateField(verbose_name="issued on")),
+                ("issued_by", models.CharField(blank=True, max_length=255, verbose_name="issued by")),
+                (
+                    "first_year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The first year whose assessment follows this framework.",
+                        verbose_name="first year assessed",
+                    ),
+                ),
+                (
+                    "pillars",
+                    wagtail.fields.StreamField(
+                        [("pillar", 13)],
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"label": "code", "max_length": 16}),
+                            1: ("wagtail.blocks.CharBlock", (), {"label": "pillar", "max_length": 255}),
+                            2: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 2,
+                                    "label": "maximum points",
+                                    "max_digits": 6,
+                                    "min_value": 0,
+                                },
+                            ),
+                            3: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "component index", "max_length": 255},
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "e.g. 1.1.1", "label": "code", "max_length": 16},
+                            ),
+                            5: ("wagtail.blocks.TextBlock", (), {"label": "criterion"}),
+                            6: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"label": "how it is judged", "required": False},
+                            ),
+                            7: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("met", "Met or not: all the points or none"),
+                                        ("graded", "Graded: any points up to the maximum"),
+                                    ],
+                                    "label": "scoring",
+                                },
+                            ),
+                            8: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": analytics.maturity.evidence.rule_choices,
+                                    "help_text": "Pre-fill the answer from the system's own data.",
+                                    "label": "evidence from the system",
+                                    "required": False,
+                                },
+                            ),
+                            9: (
+                                "wagtail.blocks.StructBlock",
+                                [
+                                    [
+                                        ("code", 4),
+                                        ("text", 5),
+                                        ("guidance", 6),
+                                        ("points", 2),
+                                        ("scoring", 7),
+                                        ("evidence_rule", 8),
+                                    ]
+                                ],
+                                {},
+                            ),
+                            10: ("wagtail.blocks.ListBlock", (9,), {"label": "criteria"}),
+                            11: (
+                                "wagtail.blocks.StructBlock",
+                                [[("code", 0), ("name", 3), ("points", 2), ("criteria", 10)]],
+                                {},
+                            ),
+                            12: ("wagtail.blocks.ListBlock", (11,), {"label": "component indices"}),
+                            13: (
+                                "wagtail.blocks.StructBlock",
+                                [[("code", 0), ("name", 1), ("points", 2), ("components", 12)]],
+                                {},
+                            ),
+                        },
+                        verbose_name="pillars",
+                    ),
+                ),
+                (
+                    "levels",
+                    wagtail.fields.StreamField(
+                        [("level", 3)],
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"label": "level", "max_length": 100}),
+                            1: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 2,
+                                    "label": "from points",
+                                    "max_digits": 6,
+                                    "min_value": 0,
+                                },
+                            ),
+                            2: ("wagtail.blocks.TextBlock", (), {"label": "description", "required": False}),
+                            3: (
+                                "wagtail.blocks.StructBlock",
+                                [[("name", 0), ("min_points", 1), ("description", 2)]],
+                                {},
+                            ),
+                        },
+                        verbose_name="levels",
+                    ),
+                ),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                        verbose_name="latest revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                        verbose_name="live revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'maturity framework',
-                'verbose_name_plural': 'maturity frameworks',
-                'ordering': ['-first_year'],
+                "verbose_name": "maturity framework",
+                "verbose_name_plural": "maturity frameworks",
+                "ordering": ["-first_year"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),
         migrations.CreateModel(
-            name='RevenueImport',
+            name="RevenueImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('sha256', models.CharField(editable=False, max_length=64)),
-                ('rows', models.PositiveIntegerField(verbose_name='rows')),
-                ('total', models.BigIntegerField(verbose_name='total (VND)')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='imported')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revenue_imports', to='newsroom.agency', verbose_name='agency')),
-                ('imported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("sha256", models.CharField(editable=False, max_length=64)),
+                ("rows", models.PositiveIntegerField(verbose_name="rows")),
+                ("total", models.BigIntegerField(verbose_name="total (VND)")),
+                ("imported_at", models.DateTimeField(auto_now_add=True, verbose_name="imported")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revenue_imports",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revenue import',
-                'verbose_name_plural': 'revenue imports',
-                'ordering': ['-imported_at'],
+                "verbose_name": "revenue import",
+                "verbose_name_plural": "revenue imports",
+                "ordering": ["-imported_at"],
             },
         ),
         migrations.CreateModel(
-            name='RevenueEntry',
+            name="RevenueEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('print_sales', 'Print sales'), ('digital_subscriptions', 'Digital subscriptions'), ('advertising_direct', 'Advertising, direct'), ('advertising_programmatic', 'Advertising, programmatic'), ('platform_share', 'Platform revenue share'), ('events_services', 'Events and services'), ('state_commissioned', 'State-commissioned content'), ('other', 'Other')], max_length=30, verbose_name='source')),
-                ('month', models.DateField(help_text='The first day of the month the revenue belongs to.', verbose_name='month')),
-                ('amount', models.BigIntegerField(verbose_name='amount (VND)')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revenue_entries', to='newsroom.agency', verbose_name='agency')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('imported_from', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='analytics.revenueimport', verbose_name='imported from')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("print_sales", "Print sales"),
+                            ("digital_subscriptions", "Digital subscriptions"),
+                            ("advertising_direct", "Advertising, direct"),
+                            ("advertising_programmatic", "Advertising, programmatic"),
+                            ("platform_share", "Platform revenue share"),
+                            ("events_services", "Events and services"),
+                            ("state_commissioned", "State-commissioned content"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="The first day of the month the revenue belongs to.", verbose_name="month"
+                    ),
+                ),
+                ("amount", models.BigIntegerField(verbose_name="amount (VND)")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revenue_entries",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "imported_from",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="analytics.revenueimport",
+                        verbose_name="imported from",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revenue entry',
-                'verbose_name_plural': 'revenue entries',
-                'ordering': ['-month', 'source'],
+                "verbose_name": "revenue entry",
+                "verbose_name_plural": "revenue entries",
+                "ordering": ["-month", "source"],
             },
         ),
         migrations.CreateModel(
-            name='SecurityDeclaration',
+            name="SecurityDeclaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system_name', models.CharField(help_text='As named in the approval, e.g. the e-newspaper.', max_length=255, verbose_name='information system')),
-                ('level', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='security level')),
-                ('document_number', models.CharField(max_length=100, verbose_name='approval document number')),
-                ('document_date', models.DateField(verbose_name='approval document date')),
-                ('approved_by', models.CharField(blank=True, max_length=255, verbose_name='approved by')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('declared_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='security_declarations', to='newsroom.agency', verbose_name='agency')),
-                ('declared_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system_name",
+                    models.CharField(
+                        help_text="As named in the approval, e.g. the e-newspaper.",
+                        max_length=255,
+                        verbose_name="information system",
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="security level",
+                    ),
+                ),
+                (
+                    "document_number",
+                    models.CharField(max_length=100, verbose_name="approval document number"),
+                ),
+                ("document_date", models.DateField(verbose_name="approval document date")),
+                ("approved_by", models.CharField(blank=True, max_length=255, verbose_name="approved by")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("declared_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="security_declarations",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'security declaration',
-                'verbose_name_plural': 'security declarations',
-                'ordering': ['-document_date'],
+                "verbose_name": "security declaration",
+                "verbose_name_plural": "security declarations",
+                "ordering": ["-document_date"],
             },
         ),
         migrations.CreateModel(
-            name='SelfAssessment',
+            name="SelfAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=20, verbose_name='status')),
-                ('total', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='total points')),
-                ('level', models.CharField(blank=True, max_length=100, verbose_name='level')),
-                ('pillar_scores', models.JSONField(blank=True, default=list, verbose_name='points per pillar')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_assessments', to='newsroom.agency', verbose_name='agency')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='analytics.maturityframework', verbose_name='framework')),
-                ('framework_revision', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.revision')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="total points"
+                    ),
+                ),
+                ("level", models.CharField(blank=True, max_length=100, verbose_name="level")),
+                (
+                    "pillar_scores",
+                    models.JSONField(blank=True, default=list, verbose_name="points per pillar"),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="self_assessments",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="analytics.maturityframework",
+                        verbose_name="framework",
+                    ),
+                ),
+                (
+                    "framework_revision",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'self-assessment',
-                'verbose_name_plural': 'self-assessments',
-                'ordering': ['-year', 'agency'],
+                "verbose_name": "self-assessment",
+                "verbose_name_plural": "self-assessments",
+                "ordering": ["-year", "agency"],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentAnswer',
+            name="AssessmentAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, verbose_name='criterion')),
-                ('points', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='points')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('suggested_points', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('evidence', models.TextField(blank=True, verbose_name='evidence from the system')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='analytics.selfassessment', verbose_name='self-assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, verbose_name="criterion")),
+                (
+                    "points",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="points"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "suggested_points",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                ("evidence", models.TextField(blank=True, verbose_name="evidence from the system")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="analytics.selfassessment",
+                        verbose_name="self-assessment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'answer',
-                'verbose_name_plural': 'answers',
+                "verbose_name": "answer",
+                "verbose_name_plural": "answers",
             },
         ),
         migrations.CreateModel(
-            name='StrategyTarget',
+            name="StrategyTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(choices=[('digital_platforms', 'Content on digital platforms'), ('analytics_platform', 'Central data-analysis platform in use'), ('convergent_newsroom', 'Convergent newsroom in use'), ('revenue_growth', 'Revenue grown by at least 20%'), ('staff_trained', 'Every staff member trained'), ('security_level3', 'Information security at level 3 or above')], max_length=30, verbose_name='indicator')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('share', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(100)], verbose_name='share of agencies (%)')),
-                ('source', models.CharField(help_text='The decision or plan, e.g. 348/QĐ-TTg.', max_length=100, verbose_name='source')),
-                ('oversight_body', models.ForeignKey(blank=True, help_text="Empty for the national strategy's target.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='strategy_targets', to='newsroom.oversightbody', verbose_name='oversight body')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.CharField(
+                        choices=[
+                            ("digital_platforms", "Content on digital platforms"),
+                            ("analytics_platform", "Central data-analysis platform in use"),
+                            ("convergent_newsroom", "Convergent newsroom in use"),
+                            ("revenue_growth", "Revenue grown by at least 20%"),
+                            ("staff_trained", "Every staff member trained"),
+                            ("security_level3", "Information security at level 3 or above"),
+                        ],
+                        max_length=30,
+                        verbose_name="indicator",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "share",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="share of agencies (%)",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="The decision or plan, e.g. 348/QĐ-TTg.",
+                        max_length=100,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "oversight_body",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the national strategy's target.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="strategy_targets",
+                        to="newsroom.oversightbody",
+                        verbose_name="oversight body",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'strategy target',
-                'verbose_name_plural': 'strategy targets',
-                'ordering': ['indicator', 'year'],
+                "verbose_name": "strategy target",
+                "verbose_name_plural": "strategy targets",
+                "ordering": ["indicator", "year"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingRecord',
+            name="TrainingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course', models.CharField(max_length=255, verbose_name='course')),
-                ('provider', models.CharField(blank=True, max_length=255, verbose_name='provider')),
-                ('date', models.DateField(verbose_name='date')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(0.5), django.core.validators.MaxValueValidator(999)], verbose_name='hours')),
-                ('certificate', models.CharField(blank=True, max_length=100, verbose_name='certificate')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to='newsroom.agency', verbose_name='agency')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("course", models.CharField(max_length=255, verbose_name="course")),
+                ("provider", models.CharField(blank=True, max_length=255, verbose_name="provider")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.5),
+                            django.core.validators.MaxValueValidator(999),
+                        ],
+                        verbose_name="hours",
+                    ),
+                ),
+                ("certificate", models.CharField(blank=True, max_length=100, verbose_name="certificate")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_records",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_records",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training record',
-                'verbose_name_plural': 'training records',
-                'ordering': ['-date', 'course'],
+                "verbose_name": "training record",
+                "verbose_name_plural": "training records",
+                "ordering": ["-date", "course"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorDeclaration',
+            name="IndicatorDeclaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('indicator', models.CharField(choices=[('digital_platforms', 'Content on digital platforms'), ('analytics_platform', 'Central data-analysis platform in use'), ('convergent_newsroom', 'Convergent newsroom in use'), ('revenue_growth', 'Revenue grown by at least 20%'), ('staff_trained', 'Every staff member trained'), ('security_level3', 'Information security at level 3 or above')], max_length=30, verbose_name='indicator')),
-                ('met', models.BooleanField(verbose_name='met')),
-                ('evidence', models.TextField(help_text='What shows it: a document, a figure, a link.', verbose_name='evidence')),
-                ('declared_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicator_declarations', to='newsroom.agency', verbose_name='agency')),
-                ('declared_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.CharField(
+                        choices=[
+                            ("digital_platforms", "Content on digital platforms"),
+                            ("analytics_platform", "Central data-analysis platform in use"),
+                            ("convergent_newsroom", "Convergent newsroom in use"),
+                            ("revenue_growth", "Revenue grown by at least 20%"),
+                            ("staff_trained", "Every staff member trained"),
+                            ("security_level3", "Information security at level 3 or above"),
+                        ],
+                        max_length=30,
+                        verbose_name="indicator",
+                    ),
+                ),
+                ("met", models.BooleanField(verbose_name="met")),
+                (
+                    "evidence",
+                    models.TextField(
+                        help_text="What shows it: a document, a figure, a link.", verbose_name="evidence"
+                    ),
+                ),
+                ("declared_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicator_declarations",
+                        to="newsroom.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator declaration',
-                'verbose_name_plural': 'indicator declarations',
-                'constraints': [models.UniqueConstraint(fields=('agency', 'year', 'indicator'), name='one_declaration_per_indicator')],
+                "verbose_name": "indicator declaration",
+                "verbose_name_plural": "indicator declarations",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "year", "indicator"), name="one_declaration_per_indicator"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='revenueimport',
-            constraint=models.UniqueConstraint(fields=('agency', 'sha256'), name='revenue_file_imported_once'),
+            model_name="revenueimport",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "sha256"), name="revenue_file_imported_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='revenueentry',
-            index=models.Index(fields=['agency', 'month'], name='analytics_r_agency__7307d7_idx'),
+            model_name="revenueentry",
+            index=models.Index(fields=["agency", "month"], name="analytics_r_agency__7307d7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='revenueentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('amount__lte', 1000000000000)), name='revenue_amount_in_range'),
+            model_name="revenueentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0), ("amount__lte", 1000000000000)),
+                name="revenue_amount_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='revenueentry',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='revenue_month_first_day'),
+            model_name="revenueentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="revenue_month_first_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='securitydeclaration',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='security_level_1_to_5'),
+            model_name="securitydeclaration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 5)), name="security_level_1_to_5"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='selfassessment',
-            constraint=models.UniqueConstraint(fields=('agency', 'year'), name='one_assessment_per_agency_year'),
+            model_name="selfassessment",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "year"), name="one_assessment_per_agency_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentanswer',
-            constraint=models.UniqueConstraint(fields=('assessment', 'code'), name='one_answer_per_criterion'),
+            model_name="assessmentanswer",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "code"), name="one_answer_per_criterion"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='strategytarget',
-            constraint=models.UniqueConstraint(condition=models.Q(('oversight_body__isnull', True)), fields=('indicator', 'year'), name='one_national_target_per_indicator_year'),
+            model_name="strategytarget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("oversight_body__isnull", True)),
+                fields=("indicator", "year"),
+                name="one_national_target_per_indicator_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='strategytarget',
-            constraint=models.UniqueConstraint(fields=('indicator', 'year', 'oversight_body'), name='one_target_per_indicator_year_body'),
+            model_name="strategytarget",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "year", "oversight_body"), name="one_target_per_indicator_year_body"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='strategytarget',
-            constraint=models.CheckConstraint(condition=models.Q(('share__lte', 100)), name='target_share_percent'),
+            model_name="strategytarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("share__lte", 100)), name="target_share_percent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trainingrecord',
-            index=models.Index(fields=['agency', 'date'], name='analytics_t_agency__79f899_idx'),
+            model_name="trainingrecord",
+            index=models.Index(fields=["agency", "date"], name="analytics_t_agency__79f899_idx"),
         ),
         migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='training_hours_positive'),
+            model_name="trainingrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours__gt", 0)), name="training_hours_positive"
+            ),
         ),
     ]

@@ -18,7 +18,10 @@ def add_targets(apps, schema_editor):
     for indicator, shares in TARGETS.items():
         for year, share in zip((2025, 2030), shares, strict=True):
             StrategyTarget.objects.get_or_create(
-                indicator=indicator, year=year, oversight_body=None, defaults={"share": share, "source": SOURCE}
+                indicator=indicator,
+                year=year,
+                oversight_body=None,
+                defaults={"share": share, "source": SOURCE},
             )
 
 

@@ -71,7 +71,9 @@ class SelfAssessment(models.Model):
         verbose_name = _("self-assessment")
         verbose_name_plural = _("self-assessments")
         ordering = ["-year", "agency"]
-        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="one_assessment_per_agency_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="one_assessment_per_agency_year")
+        ]
 
     def __str__(self):
         return f"{self.agency} · {self.year}"
@@ -97,7 +99,9 @@ class AssessmentAnswer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_criterion")]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_criterion")
+        ]
 
     def __str__(self):
         return f"{self.assessment} · {self.code}"

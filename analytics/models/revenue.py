@@ -40,7 +40,9 @@ class RevenueImport(models.Model):
         verbose_name = _("revenue import")
         verbose_name_plural = _("revenue imports")
         ordering = ["-imported_at"]
-        constraints = [models.UniqueConstraint(fields=["agency", "sha256"], name="revenue_file_imported_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sha256"], name="revenue_file_imported_once")
+        ]
 
     def __str__(self):
         return self.file_name

@@ -24,7 +24,10 @@ class TrainingRecord(models.Model):
     provider = models.CharField(_("provider"), max_length=255, blank=True)
     date = models.DateField(_("date"))
     hours = models.DecimalField(
-        _("hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0.5), MaxValueValidator(999)]
+        _("hours"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0.5), MaxValueValidator(999)],
     )
     certificate = models.CharField(_("certificate"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -34,7 +37,9 @@ class TrainingRecord(models.Model):
         verbose_name_plural = _("training records")
         ordering = ["-date", "course"]
         indexes = [models.Index(fields=["agency", "date"])]
-        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0), name="training_hours_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="training_hours_positive")
+        ]
 
     def __str__(self):
         return f"{self.course} · {self.staff} · {self.date:%d/%m/%Y}"
@@ -48,7 +53,9 @@ class SecurityDeclaration(models.Model):
         Agency, on_delete=models.CASCADE, related_name="security_declarations", verbose_name=_("agency")
     )
     system_name = models.CharField(
-        _("information system"), max_length=255, help_text=_("As named in the approval, e.g. the e-newspaper.")
+        _("information system"),
+        max_length=255,
+        help_text=_("As named in the approval, e.g. the e-newspaper."),
     )
     level = models.PositiveSmallIntegerField(
         _("security level"), validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -67,7 +74,9 @@ class SecurityDeclaration(models.Model):
         verbose_name_plural = _("security declarations")
         ordering = ["-document_date"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="security_level_1_to_5")
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="security_level_1_to_5"
+            )
         ]
 
     def __str__(self):

@@ -24,7 +24,9 @@ class IndicatorDeclaration(models.Model):
     agency = models.ForeignKey(
         Agency, on_delete=models.CASCADE, related_name="indicator_declarations", verbose_name=_("agency")
     )
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     indicator = models.CharField(_("indicator"), max_length=30, choices=Indicator.choices)
     met = models.BooleanField(_("met"))
     evidence = models.TextField(_("evidence"), help_text=_("What shows it: a document, a figure, a link."))
@@ -37,7 +39,9 @@ class IndicatorDeclaration(models.Model):
         verbose_name = _("indicator declaration")
         verbose_name_plural = _("indicator declarations")
         constraints = [
-            models.UniqueConstraint(fields=["agency", "year", "indicator"], name="one_declaration_per_indicator")
+            models.UniqueConstraint(
+                fields=["agency", "year", "indicator"], name="one_declaration_per_indicator"
+            )
         ]
 
     def __str__(self):
@@ -60,7 +64,9 @@ class StrategyTarget(models.Model):
         verbose_name=_("oversight body"),
         help_text=_("Empty for the national strategy's target."),
     )
-    source = models.CharField(_("source"), max_length=100, help_text=_("The decision or plan, e.g. 348/QĐ-TTg."))
+    source = models.CharField(
+        _("source"), max_length=100, help_text=_("The decision or plan, e.g. 348/QĐ-TTg.")
+    )
 
     class Meta:
         verbose_name = _("strategy target")
