@@ -13,7 +13,7 @@ from django.utils.functional import lazy
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a rule found: `share` of the criterion's points earned (0 to 1) and why, in the user's language."""
+    """What a rule found: `share` of the criterion's points earned (0 to 1), and why (translated)."""
 
     share: float
     text: str

@@ -43,7 +43,7 @@ class AssessmentStatus(models.TextChoices):
 
 class SelfAssessment(models.Model):
     """An agency's maturity self-assessment for a year, against one revision of a framework. On submission
-    the score per pillar, the total and the level are kept, so a later edit of the framework changes nothing."""
+    the points per pillar, the total and the level are kept: a later edit of the framework changes nothing."""
 
     agency = models.ForeignKey(
         Agency, on_delete=models.CASCADE, related_name="self_assessments", verbose_name=_("agency")
