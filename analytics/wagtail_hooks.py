@@ -3,7 +3,7 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from newsroom.models import Agency
 
@@ -29,3 +29,22 @@ class ReadershipMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_readership_menu_item():
     return ReadershipMenuItem(_("Readership"), reverse("analytics_readership"), icon_name="view", order=160)
+
+
+# --- digital transformation: one admin menu, its items registered by each part -------------------------
+TRANSFORMATION_MENU_HOOK = "register_transformation_menu_item"
+
+
+class TransformationMenuItem(SubmenuMenuItem):
+    def is_shown(self, request):
+        return Agency.objects.overseen_by(request.user).exists() or request.user.is_superuser
+
+
+@hooks.register("register_admin_menu_item")
+def register_transformation_menu():
+    return TransformationMenuItem(
+        _("Digital transformation"),
+        Menu(register_hook_name=TRANSFORMATION_MENU_HOOK),
+        icon_name="crosshairs",
+        order=170,
+    )

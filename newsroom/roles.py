@@ -53,6 +53,20 @@ _ASSIGNMENT_DESK = {
     "newsroom.view_assignment",
 }
 
+# Digital transformation: the manager keeps the agency's revenue ledger, training records, security
+# declarations, declared indicators and the yearly maturity self-assessment.
+_TRANSFORMATION_MANAGER = {
+    f"analytics.{action}_{model}"
+    for action in ("add", "change", "delete", "view")
+    for model in (
+        "revenueentry",
+        "trainingrecord",
+        "securitydeclaration",
+        "indicatordeclaration",
+        "selfassessment",
+    )
+} | {"analytics.add_revenueimport", "analytics.view_revenueimport", "analytics.delete_revenueimport"}
+
 # Model permissions ("app_label.codename"). Agency-owned models are further limited to the
 # user's own agencies by newsroom.permissions.AgencyOwnedPermissionPolicy (the distribution app's by a
 # policy of its own that also honours the role held in each agency).
@@ -75,6 +89,7 @@ MODEL_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.MANAGER: {
         *_DISTRIBUTION_MANAGER,
+        *_TRANSFORMATION_MANAGER,
         *_ASSIGNMENT_DESK,
         "wagtailadmin.access_admin",
         "auth.add_user",
