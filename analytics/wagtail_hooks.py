@@ -48,3 +48,9 @@ def register_transformation_menu():
         icon_name="crosshairs",
         order=170,
     )
+
+
+# Each part registers its own menu items and admin URLs; importing them here makes Wagtail see them.
+from . import revenue_hooks, staff_hooks, strategy_hooks  # noqa: E402, F401
+from .maturity import hooks as maturity_hooks  # noqa: E402, F401
+from .report import hooks as report_hooks  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The yearly digital-transformation report of a province or ministry: PDF, DOCX and CSV."""

@@ -1,0 +1,1 @@
+"""Admin hooks (menu items, URLs) of this part of digital transformation."""
