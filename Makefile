@@ -29,6 +29,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_readership
+	$(PY) manage.py seed_transformation
 
 run: demo
 	$(PY) manage.py serve

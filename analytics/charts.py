@@ -130,3 +130,75 @@ def bar_chart(rows: list[panels.Row], *, title: str) -> dict:
             for i, row in enumerate(rows)
         ],
     }
+
+
+# --- money and the revenue chart ----------------------------------------------------------------------
+def vnd(amount) -> str:
+    """`amount` in whole đồng with the language's grouping: "1.234.567.890 ₫" in Vietnamese, "1,234,567,890 ₫"
+    in English; "—" for None."""
+    return "—" if amount is None else f"{number(amount)} ₫"
+
+
+# Okabe and Ito's palette: told apart with any colour vision, one colour per series of a stacked chart.
+SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#b8a100", "#7a7a7a")
+
+
+def stacked_bars(
+    columns: list[str], series: list[tuple[str, list[int]]], *, title: str, unit: int = 1_000_000
+) -> dict:
+    """Vertical bars, one per column (a month), each stacked from `series` [(label, one value per column)]:
+    the plot scales to any width (its own viewBox), the axis is labelled in `unit`s (millions by default)
+    and each segment names its series and value. `rows` is the data table behind the chart."""
+    width, height, top, plot_h = 1200, 250, 18, 200
+    totals = [sum(values[i] for _label, values in series) for i in range(len(columns))]
+    high = nice_top(max(totals, default=0) / unit) * unit
+    slot = width / max(len(columns), 1)
+    bars = []
+    for i, column in enumerate(columns):
+        base, segments = 0, []
+        for n, (label, values) in enumerate(series):
+            if values[i]:
+                segments.append(
+                    {
+                        "y": round(plot_h - (base + values[i]) / high * plot_h, 2),
+                        "height": round(values[i] / high * plot_h, 2),
+                        "colour": SERIES_COLOURS[n % len(SERIES_COLOURS)],
+                        "title": f"{column} · {label}: {vnd(values[i])}",
+                    }
+                )
+            base += values[i]
+        bars.append(
+            {
+                "x": round(i * slot + slot * 0.15, 2),
+                "width": round(slot * 0.7, 2),
+                "segments": segments,
+                "label_x": f"{(i + 0.5) / len(columns) * 100:.2f}",
+                "label": column,
+            }
+        )
+    return {
+        "title": title,
+        "height": height,
+        "top": top,
+        "plot_h": plot_h,
+        "width": width,
+        "label_y": height - 6,
+        "grid": [
+            {
+                "y": round(top + plot_h - plot_h * k / 4, 1),
+                "label_y": round(top + plot_h - plot_h * k / 4 - 5, 1),
+                "label": number(high * k / 4 / unit),
+            }
+            for k in range(5)
+        ],
+        "bars": bars,
+        "legend": [
+            {"label": label, "colour": SERIES_COLOURS[n % len(SERIES_COLOURS)]}
+            for n, (label, _values) in enumerate(series)
+        ],
+        "headings": [label for label, _values in series],
+        "rows": [
+            (column, [vnd(values[i]) for _label, values in series], vnd(totals[i]))
+            for i, column in enumerate(columns)
+        ],
+    }

@@ -225,7 +225,7 @@ def _minutes(minutes: float | None) -> str:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value):
+def csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -252,7 +252,7 @@ def export(request, panel: str):
             writer.writerow([table.title])
         writer.writerow([heading for _key, heading in table.columns])
         for row in [*table.rows, *([table.total] if table.total else [])]:
-            writer.writerow([_csv_cell(row.get(key)) for key, _heading in table.columns])
+            writer.writerow([csv_cell(row.get(key)) for key, _heading in table.columns])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"readership-{panel}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

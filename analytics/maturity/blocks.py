@@ -2,10 +2,13 @@
 criteria, each with its maximum points; levels are thresholds on the total. An administrator edits it in the
 admin; every save is a revision, and an assessment keeps the revision it was answered against."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 
 from .evidence import rule_choices
+from .validation import component_problem, pillar_problem
 
 
 class Scoring:
@@ -51,6 +54,12 @@ class ComponentBlock(blocks.StructBlock):
         icon = "list-ul"
         label = _("component index")
 
+    def clean(self, value):
+        value = super().clean(value)
+        if message := component_problem(value):
+            raise StructBlockValidationError(block_errors={"points": ValidationError(message)})
+        return value
+
 
 class PillarBlock(blocks.StructBlock):
     code = blocks.CharBlock(label=_("code"), max_length=16)
@@ -61,6 +70,12 @@ class PillarBlock(blocks.StructBlock):
     class Meta:
         icon = "folder-open-inverse"
         label = _("pillar")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if message := pillar_problem(value):
+            raise StructBlockValidationError(block_errors={"points": ValidationError(message)})
+        return value
 
 
 class LevelBlock(blocks.StructBlock):

@@ -39,7 +39,20 @@ def rule(key: str, label):
     return register
 
 
+def _load_rules() -> None:
+    # The rules read analytics' and distribution's models, which import the blocks, which import this
+    # module: they are loaded on first use rather than at import, so the import graph stays acyclic.
+    from . import rules  # noqa: F401
+
+
+def get_rule(key: str) -> Rule | None:
+    """The rule registered as `key`, or None when there is none (a framework may name a removed rule)."""
+    _load_rules()
+    return RULES.get(key)
+
+
 def _choices() -> list[tuple[str, str]]:
+    _load_rules()
     return [(r.key, r.label) for r in sorted(RULES.values(), key=lambda r: r.key)]
 
 
