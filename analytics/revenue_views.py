@@ -12,28 +12,23 @@ import io
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.admin.utils import get_user_display_name
 
-from newsroom.models import Agency
-
 from . import indicators, panels, revenue
 from .charts import number, signed, stacked_bars, vnd
+from .csv_import import ImportForm
 from .models import RevenueSource
 from .revenue_csv import COLUMNS
 from .revenue_ledger import entry_policy, import_policy
 from .strategy_views import scope_of, transformation_view, year_of
 from .views import csv_cell
 from .years import years
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a ledger of fifty years is a few hundred kilobytes
 
 
 # --- the panel ---------------------------------------------------------------------------------------------
@@ -239,25 +234,6 @@ def export(request):
 
 
 # --- the import -----------------------------------------------------------------------------------------
-class ImportForm(forms.Form):
-    agency = forms.ModelChoiceField(label=gettext_lazy("Agency"), queryset=Agency.objects.none())
-    file = forms.FileField(label=gettext_lazy("CSV file"))
-
-    def __init__(self, *args, agencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-        if len(agencies) == 1:
-            self.fields["agency"].initial = agencies[0]
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        return upload
-
-
 def _no_ledger(request, title: str):
     context = {"page_title": title, "message": _("You keep the revenue ledger of no agency.")}
     return render(request, "analytics/admin/no_agency.html", context, status=403)

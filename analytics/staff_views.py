@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.utils import get_user_display_name
@@ -22,11 +21,10 @@ from newsroom.permissions import AgencyRolePermissionPolicy
 
 from . import security, training
 from .charts import number, percent
+from .csv_import import ImportForm
 from .models import SecurityDeclaration, TrainingRecord
 from .panels import Scope
 from .years import YearError, current_year, year_from_query, years
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 # --- who may do what ------------------------------------------------------------------------------------
@@ -259,25 +257,6 @@ def training_summary(request):
             for user in training.untrained_staff(scope.chosen, year)
         ]
     return render(request, "analytics/admin/staff/training.html", context, status=400 if error else 200)
-
-
-class ImportForm(forms.Form):
-    agency = forms.ModelChoiceField(label=gettext_lazy("Agency"), queryset=Agency.objects.none())
-    file = forms.FileField(label=gettext_lazy("CSV file"))
-
-    def __init__(self, *args, agencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-        if len(agencies) == 1:
-            self.fields["agency"].initial = agencies[0]
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 def training_import(request):

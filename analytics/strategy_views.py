@@ -103,6 +103,7 @@ def agency_panel(request):
     scores = assessments_for([agency.pk], [year, year - 1])
     share = training.trained_share([agency.pk], year).get(agency.pk)
 
+    query = urlencode({"agency": agency.pk, "year": year})
     context = {
         "page_title": _("Digital transformation"),
         "agency": agency,
@@ -110,7 +111,7 @@ def agency_panel(request):
         "year": year,
         "years": years(),
         "year_error": error,
-        "query": urlencode({"agency": agency.pk, "year": year}),
+        "query": query,
         "readership": [
             {"label": _("Page views"), "value": number(reading.current.pageviews)},
             {"label": _("Visitors (sum of days)"), "value": number(reading.current.visitors)},
@@ -151,6 +152,10 @@ def agency_panel(request):
         "controls": security.observed_controls(agency),
         "links": {
             "readership": f"{reverse('analytics_readership')}?agency={agency.pk}",
+            "revenue": f"{reverse('analytics_revenue')}?{query}",
+            "maturity": reverse("analytics_maturity_assessment", args=[agency.pk, year]),
+            "training": f"{reverse('analytics_training_summary')}?{query}",
+            "security": f"{reverse('analytics_security')}?agency={agency.pk}",
             "province": reverse("analytics_province") if bodies_for(request.user) else None,
         },
     }

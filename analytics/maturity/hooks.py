@@ -110,8 +110,12 @@ register_snippet(MaturityFrameworkViewSet)
 @hooks.register("register_admin_urls")
 def register_maturity_urls():
     return [
-        path("maturity/", views.index, name="analytics_maturity"),
-        path("maturity/<int:agency_id>/<int:year>/", views.assessment, name="analytics_maturity_assessment"),
+        path("transformation/maturity/", views.index, name="analytics_maturity"),
+        path(
+            "transformation/maturity/<int:agency_id>/<int:year>/",
+            views.assessment,
+            name="analytics_maturity_assessment",
+        ),
     ]
 
 
