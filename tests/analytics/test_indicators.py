@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from wagtail.models import Page
 
 from analytics import indicators
+from analytics import revenue as ledger
 from analytics.indicators import Basis
 from analytics.models import (
     Dimension,
@@ -296,3 +297,20 @@ def test_hours_are_decimal(agency, staff):
     )
     with translation.override("vi"):
         assert "2,5" in results(agency)[Indicator.STAFF_TRAINED].evidence
+
+
+def test_the_current_year_is_compared_over_its_closed_months(agency):
+    today = timezone.localdate()
+    assert ledger.compared_months(today.year - 1, today=today) == 12
+    assert ledger.compared_months(2026, today=date(2026, 11, 24)) == 10
+    assert ledger.compared_months(2026, today=date(2026, 1, 5)) == 0
+    if today.month < 3:
+        pytest.skip("needs two closed months this year")
+    # Last year: every month; this year: the closed months, each 10% up; the month under way counts nothing.
+    revenue(agency, today.year - 1, 100_000_000, months=range(1, 13))
+    revenue(agency, today.year, 110_000_000, months=range(1, today.month + 1))
+    result = results(agency, today.year)[Indicator.REVENUE_GROWTH]
+    assert (result.met, round(result.value, 1)) == (False, 10.0)
+    with translation.override("en"):
+        evidence = results(agency, today.year)[Indicator.REVENUE_GROWTH].evidence
+    assert f"January to month {today.month - 1}, {today.year}" in evidence
