@@ -23,15 +23,16 @@ from newsroom.models import Agency
 
 from . import panels
 from .charts import vnd
+from .csv_import import CsvImportError
 from .models import MAX_AMOUNT, Dimension, Period, RevenueEntry, RevenueImport, RevenueSource, Rollup
-from .revenue_csv import MAX_ROWS, NOTE_LENGTH, RevenueImportError, Row, read_rows
+from .revenue_csv import MAX_ROWS, NOTE_LENGTH, Row, read_rows
 
 __all__ = [
     "MAX_AMOUNT",
     "MAX_ROWS",
     "MIN_YEAR",
     "InvalidRevenue",
-    "RevenueImportError",
+    "CsvImportError",
     "add_entry",
     "amount_problem",
     "change_entry",
@@ -168,7 +169,7 @@ def change_entry(
     return entry
 
 
-def _already_imported(agency: Agency, digest: str) -> RevenueImportError | None:
+def _already_imported(agency: Agency, digest: str) -> CsvImportError | None:
     earlier = RevenueImport.objects.filter(agency=agency, sha256=digest).select_related("imported_by").first()
     if earlier is None:
         return None
@@ -180,7 +181,7 @@ def _already_imported(agency: Agency, digest: str) -> RevenueImportError | None:
         if who
         else _("This file was already imported on %(when)s, as “%(file)s”.")
     ) % {"when": when, "who": who, "file": earlier.file_name}
-    return RevenueImportError([(1, message)])
+    return CsvImportError([(1, message)])
 
 
 def _ledger_conflicts(agency: Agency, rows: list[Row]) -> list[tuple[int, str]]:
@@ -204,7 +205,7 @@ def import_csv(*, agency: Agency, file_name: str, data: bytes, user=None) -> Rev
 
     The file: a header row naming the columns month/tháng, source/nguồn, amount/số tiền and optionally
     note/ghi chú; UTF-8 with or without a byte-order mark; commas or semicolons (see analytics.revenue_csv).
-    Raises RevenueImportError with `.errors` [(line, translated reason)], line 1 being the header, when
+    Raises CsvImportError with `.errors` [(line, translated reason)], line 1 being the header, when
     the file is unreadable, a row is malformed or breaks check_entry's rules, two rows share a month and
     source, the ledger already has a row's month and source, or this agency imported the same bytes
     before. Then nothing of the file is stored.
@@ -217,7 +218,7 @@ def import_csv(*, agency: Agency, file_name: str, data: bytes, user=None) -> Rev
             if refusal := _already_imported(agency, digest):
                 raise refusal
             if conflicts := _ledger_conflicts(agency, rows):
-                raise RevenueImportError(conflicts)
+                raise CsvImportError(conflicts)
             record = RevenueImport.objects.create(
                 agency=agency,
                 file_name=file_name[: RevenueImport._meta.get_field("file_name").max_length],

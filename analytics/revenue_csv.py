@@ -9,10 +9,7 @@ key or its Vietnamese or English name; an amount is whole đồng, grouped the V
 English way (1,234,567) or not at all, a currency sign allowed.
 """
 
-import csv
-import io
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +17,7 @@ from datetime import date
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .csv_import import CsvImportError, find_columns, fold, read_table
 from .models import RevenueEntry, RevenueSource
 
 NOTE_LENGTH = RevenueEntry._meta.get_field("note").max_length
@@ -56,15 +54,6 @@ _GROUPED = {
 _ZERO_FRACTION = re.compile(r"(.+?)([.,])0{1,2}")  # 1.234.567,00 or 1234567.00 from a spreadsheet
 
 
-class RevenueImportError(Exception):
-    """A CSV refused as a whole; `errors` lists (line number, translated reason), line 1 being the header.
-    Nothing of the file was stored."""
-
-    def __init__(self, errors: list[tuple[int, str]]):
-        super().__init__("; ".join(f"{line}: {message}" for line, message in errors))
-        self.errors = errors
-
-
 @dataclass(frozen=True)
 class Row:
     line: int
@@ -72,12 +61,6 @@ class Row:
     source: str
     amount: int
     note: str
-
-
-def fold(text: str) -> str:
-    """`text` compared loosely: case, spacing and Vietnamese diacritics ignored (“Số  tiền” → “so tien”)."""
-    text = unicodedata.normalize("NFD", text.strip().casefold()).replace("đ", "d")
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
 # --- one cell at a time; each raises ValueError with the translated reason ---------------------------
@@ -163,66 +146,6 @@ def parse_source(text: str, names: dict[str, str] | None = None) -> str:
 
 
 # --- the file ----------------------------------------------------------------------------------------------
-def _text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise RevenueImportError(
-            [(line, _("The file is not UTF-8 text; in Excel, save it as “CSV UTF-8”."))]
-        ) from None
-
-
-def _delimiter(header: str) -> str:
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    """{column name: its index}. Raises RevenueImportError for an unknown, repeated or missing column."""
-    known = {fold(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
-    columns, errors = {}, []
-    for index, cell in enumerate(header):
-        title = fold(re.sub(r"\(.*\)\s*$", "", cell))  # "Số tiền (VNĐ)" → "so tien"
-        if not title:
-            continue
-        name = known.get(title)
-        if name is None:
-            errors.append(
-                _("Unknown column “%(column)s”; the columns are %(names)s.")
-                % {
-                    "column": cell.strip()[:40],
-                    "names": ", ".join(f"{a[1]}/{a[0]}" for a in COLUMNS.values()),
-                }
-            )
-        elif name in columns:
-            errors.append(_("The column “%(column)s” is there twice.") % {"column": cell.strip()[:40]})
-        else:
-            columns[name] = index
-    missing = [COLUMNS[name][1] for name in REQUIRED if name not in columns]
-    if missing:
-        errors.append(_("The header row lacks the column(s): %(names)s.") % {"names": ", ".join(missing)})
-    if errors:
-        raise RevenueImportError([(1, message) for message in errors])
-    return columns
-
-
-def _records(text: str):
-    """(line where the row starts, its cells) for each row, blank rows left out."""
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    start = 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield start, cells
-            start = reader.line_num + 1
-    except csv.Error:
-        # Python's own reason is English and technical; an open quote is what it nearly always means.
-        raise RevenueImportError(
-            [(start, _("This line cannot be read as CSV; is a quotation mark left open?"))]
-        ) from None
-
-
 def read_rows(
     data: bytes,
     *,
@@ -230,19 +153,15 @@ def read_rows(
     month_problem: Callable[[date], str | None],
 ) -> list[Row]:
     """Every row of the file, checked cell by cell and against `amount_problem` and `month_problem` (the
-    ledger's rules, analytics.revenue). Raises RevenueImportError with every bad line (up to MAX_ERRORS),
+    ledger's rules, analytics.revenue). Raises CsvImportError with every bad line (up to MAX_ERRORS),
     two rows of the same month and source included, or for an unreadable, empty or too long file."""
-    records = _records(_text(data))
-    try:
-        _line, header = next(records)
-    except StopIteration:
-        raise RevenueImportError([(1, _("The file is empty."))]) from None
-    columns = _columns(header)
+    header, records = read_table(data)
+    columns = find_columns(header, COLUMNS, REQUIRED)
     names = _source_names()
     rows, errors, seen = [], [], {}
     for line, cells in records:
         if len(rows) + len(errors) >= MAX_ROWS:
-            raise RevenueImportError([(line, _("At most %(n)d rows at a time.") % {"n": MAX_ROWS})])
+            raise CsvImportError([(line, _("At most %(n)d rows at a time.") % {"n": MAX_ROWS})])
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
             errors.append(
                 (line, _("This row has more cells than the header has columns; is a cell missing quotes?"))
@@ -285,7 +204,7 @@ def read_rows(
             Row(line=line, month=parsed["month"], source=parsed["source"], amount=parsed["amount"], note=note)
         )
     if errors:
-        raise RevenueImportError(errors)
+        raise CsvImportError(errors)
     if not rows:
-        raise RevenueImportError([(1, _("The file has no rows under its header."))])
+        raise CsvImportError([(1, _("The file has no rows under its header."))])
     return rows

@@ -22,7 +22,7 @@ from wagtail.admin.utils import get_user_display_name
 
 from . import indicators, panels, revenue
 from .charts import number, signed, stacked_bars, vnd
-from .csv_import import ImportForm
+from .csv_import import CsvImportError, ImportForm
 from .models import RevenueSource
 from .revenue_csv import COLUMNS
 from .revenue_ledger import entry_policy, import_policy
@@ -254,7 +254,7 @@ def import_page(request):
             record = revenue.import_csv(
                 agency=agency, file_name=upload.name, data=upload.read(), user=request.user
             )
-        except revenue.RevenueImportError as error:
+        except CsvImportError as error:
             errors = error.errors
         else:
             messages.success(

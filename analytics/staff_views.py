@@ -21,7 +21,7 @@ from newsroom.permissions import AgencyRolePermissionPolicy
 
 from . import security, training
 from .charts import number, percent
-from .csv_import import ImportForm
+from .csv_import import CsvImportError, ImportForm
 from .models import SecurityDeclaration, TrainingRecord
 from .panels import Scope
 from .years import YearError, current_year, year_from_query, years
@@ -271,7 +271,7 @@ def training_import(request):
         agency = form.cleaned_data["agency"]
         try:
             count = training.import_training_csv(agency=agency, data=form.cleaned_data["file"].read())
-        except training.TrainingImportError as error:
+        except CsvImportError as error:
             errors = error.errors
         else:
             messages.success(

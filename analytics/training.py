@@ -5,10 +5,7 @@ Writes go through `record_training`, `change_training` and `import_training_csv`
 rules; reads (`agency_staff`, `untrained_staff`, `trained_share`) cost a fixed number of queries.
 """
 
-import csv
-import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from newsroom.models import Agency
 
+from .csv_import import CsvImportError, find_columns, read_table
 from .models import TrainingRecord
 
 _HOURS_FIELD = TrainingRecord._meta.get_field("hours")
@@ -37,15 +35,6 @@ HOURS = re.compile(r"\d{1,4}(?:[.,]\d+)?")
 
 class InvalidTraining(ValidationError):
     """A training record refused; `message_dict` maps each field at fault to its translated reason."""
-
-
-class TrainingImportError(Exception):
-    """A CSV refused as a whole; `errors` lists (line number, translated message), line 1 being the
-    header. Nothing of the file was stored."""
-
-    def __init__(self, errors: list[tuple[int, str]]):
-        super().__init__("; ".join(f"{line}: {message}" for line, message in errors))
-        self.errors = errors
 
 
 # --- who is on the staff ------------------------------------------------------------------------------
@@ -275,7 +264,7 @@ def change_training(
 # --- CSV import --------------------------------------------------------------------------------------
 # Column names a manager may use, in English or Vietnamese; compared case-insensitively.
 COLUMNS = {
-    "staff": ("staff", "username", "email", "nhân sự", "nhân viên", "tài khoản"),
+    "staff": ("staff", "nhân sự", "username", "email", "nhân viên", "tài khoản"),
     "course": ("course", "khóa học", "khoá học"),
     "date": ("date", "ngày"),
     "hours": ("hours", "số giờ", "giờ"),
@@ -283,13 +272,6 @@ COLUMNS = {
     "certificate": ("certificate", "chứng chỉ", "số chứng chỉ"),
 }
 REQUIRED = ("staff", "course", "date", "hours")
-
-
-def _normal(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().casefold()
-
-
-_COLUMN_OF = {_normal(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
 def parse_date(text: str) -> date:
@@ -314,55 +296,6 @@ def parse_hours(text: str) -> Decimal:
     if not HOURS.fullmatch(text):
         raise ValueError(_("“%(value)s” is not a number of hours.") % {"value": text[:20]})
     return Decimal(text.replace(",", "."))
-
-
-def _rows(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the (line number, cells) of each non-empty row. Raises TrainingImportError."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TrainingImportError([(1, _("The file is not UTF-8 text: save it as “CSV UTF-8”."))]) from None
-    first = text.split("\n", 1)[0]
-    # Spreadsheets set to Vietnamese separate columns with a semicolon, the comma being the decimal mark.
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, rows = None, []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = cells
-            else:
-                rows.append((reader.line_num, cells))
-    except csv.Error as error:
-        raise TrainingImportError(
-            [(reader.line_num, _("Unreadable CSV: %(error)s") % {"error": error})]
-        ) from None
-    if header is None:
-        raise TrainingImportError([(1, _("The file is empty."))])
-    return header, rows
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    columns, errors = {}, []
-    for index, cell in enumerate(header):
-        name = _COLUMN_OF.get(_normal(cell))
-        if name is None:
-            errors.append(_("Unknown column “%(column)s”.") % {"column": cell.strip()[:40]})
-        elif name in columns:
-            errors.append(_("The column “%(column)s” appears twice.") % {"column": cell.strip()[:40]})
-        else:
-            columns[name] = index
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        errors.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-    if errors:
-        known = ", ".join(COLUMNS)
-        raise TrainingImportError(
-            [(1, " ".join(errors) + " " + _("The columns are: %(known)s.") % {"known": known})]
-        )
-    return columns
 
 
 class _StaffFinder:
@@ -393,16 +326,17 @@ def import_training_csv(*, agency: Agency, data: bytes) -> int:
 
     The first row names the columns (COLUMNS, in English or Vietnamese): staff (username or e-mail address),
     course, date (dd/mm/yyyy or yyyy-mm-dd), hours (a decimal comma or point), and optionally provider and
-    certificate. Columns are separated by commas, semicolons or tabs. Raises TrainingImportError listing
+    certificate. Columns are separated by commas, semicolons or tabs. Raises CsvImportError listing
     every bad line (each row is held to record_training's rules, a row repeating another or an existing
     record included); then nothing is stored.
     """
-    header, rows = _rows(data)
-    columns = _columns(header)
+    header, records = read_table(data)
+    columns = find_columns(header, COLUMNS, REQUIRED)
+    rows = list(records)
     if len(rows) > MAX_IMPORT_ROWS:
-        raise TrainingImportError([(1, _("At most %(n)d rows at a time.") % {"n": MAX_IMPORT_ROWS})])
+        raise CsvImportError([(1, _("At most %(n)d rows at a time.") % {"n": MAX_IMPORT_ROWS})])
     if not rows:
-        raise TrainingImportError([(1, _("The file has no records under its header."))])
+        raise CsvImportError([(1, _("The file has no records under its header."))])
     finder = _StaffFinder(agency)
     existing = {
         (staff_id, course.casefold(), day)
@@ -451,6 +385,6 @@ def import_training_csv(*, agency: Agency, data: bytes) -> int:
             )
         )
     if errors:
-        raise TrainingImportError(errors)
+        raise CsvImportError(errors)
     TrainingRecord.objects.bulk_create(records)
     return len(records)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from analytics import revenue
+from analytics.csv_import import CsvImportError
 from analytics.models import (
     MAX_AMOUNT,
     Dimension,
@@ -17,7 +18,7 @@ from analytics.models import (
     RevenueSource,
     Rollup,
 )
-from analytics.revenue import InvalidRevenue, RevenueImportError
+from analytics.revenue import InvalidRevenue
 from tests.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def import_text(agency, text: str, *, name="doanh-thu.csv", bom=False, user=None
 
 
 def refusal(agency, text: str, **kwargs) -> list[tuple[int, str]]:
-    with translation.override("en"), pytest.raises(RevenueImportError) as caught:
+    with translation.override("en"), pytest.raises(CsvImportError) as caught:
         import_text(agency, text, **kwargs)
     return caught.value.errors
 
@@ -240,7 +241,7 @@ def test_file_level_problems(agency, text, line, reason):
 
 def test_a_file_that_is_not_utf8_names_the_line(agency):
     data = f"month,source,amount\n{YEAR}-01,other,1000\n{YEAR}-02,Kh\xe1c,1000\n".encode("latin-1")
-    with translation.override("en"), pytest.raises(RevenueImportError) as caught:
+    with translation.override("en"), pytest.raises(CsvImportError) as caught:
         revenue.import_csv(agency=agency, file_name="x.csv", data=data)
     assert caught.value.errors[0][0] == 3 and "CSV UTF-8" in caught.value.errors[0][1]
 
