@@ -139,6 +139,17 @@ def vnd(amount) -> str:
     return "—" if amount is None else f"{number(amount)} ₫"
 
 
+def vnd_short(amount) -> str:
+    """`amount` for a tile, where twelve digits do not fit: "31,2 tỷ ₫", "640,5 triệu ₫"; less in full."""
+    if amount is None:
+        return "—"
+    if abs(amount) >= 1_000_000_000:
+        return _("%(amount)s billion ₫") % {"amount": number(amount / 1_000_000_000, 2)}
+    if abs(amount) >= 1_000_000:
+        return _("%(amount)s million ₫") % {"amount": number(amount / 1_000_000, 1)}
+    return vnd(amount)
+
+
 # Okabe and Ito's palette: told apart with any colour vision, one colour per series of a stacked chart.
 SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#b8a100", "#7a7a7a")
 

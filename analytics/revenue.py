@@ -288,11 +288,20 @@ def totals_by_year(
     return {(row["agency_id"], row["year"]): row["total"] for row in rows}
 
 
-def totals_by_source(agency_ids: list[int], years: list[int]) -> dict[tuple[str, int], int]:
-    """{(source, year): revenue in VND of all `agency_ids` together}; a pair without entries is missing.
-    One query."""
+def compared_period(year: int, months: int) -> str:
+    """How a compared year is named: "2025", or "2026, months 1–10" when only its closed months count."""
+    if months >= 12:
+        return str(year)
+    return _("%(year)d, months 1–%(months)d") % {"year": year, "months": months}
+
+
+def totals_by_source(
+    agency_ids: list[int], years: list[int], *, months: int = 12
+) -> dict[tuple[str, int], int]:
+    """{(source, year): revenue in VND of all `agency_ids` together, of each year's first `months` months};
+    a pair without entries is missing. One query."""
     rows = (
-        RevenueEntry.objects.filter(_years(years), agency_id__in=agency_ids)
+        RevenueEntry.objects.filter(_years(years), agency_id__in=agency_ids, month__month__lte=months)
         .annotate(year=ExtractYear("month"))
         .values("source", "year")
         .annotate(total=Sum("amount"))

@@ -21,7 +21,7 @@ from wagtail.admin import messages
 from wagtail.admin.utils import get_user_display_name
 
 from . import indicators, panels, revenue
-from .charts import number, signed, stacked_bars, vnd
+from .charts import number, signed, stacked_bars, vnd, vnd_short
 from .csv_import import CsvImportError, ImportForm
 from .models import RevenueSource
 from .revenue_csv import COLUMNS
@@ -38,7 +38,8 @@ def _met(growth: float | None) -> bool | None:
 
 def _figures(ids: list[int], year: int) -> dict:
     """The panel's figures for the agencies `ids` together and each: four queries, whatever their number."""
-    totals = revenue.totals_by_year(ids, [year - 1, year], months=revenue.compared_months(year))
+    months = revenue.compared_months(year)
+    totals = revenue.totals_by_year(ids, [year - 1, year], months=months)
     views = revenue.pageviews_by_year(ids, year)
     agencies = {}
     for pk in ids:
@@ -61,7 +62,8 @@ def _figures(ids: list[int], year: int) -> dict:
         "per_thousand": revenue.per_thousand_views(now, sum(views.values())),
         "views": sum(views.values()) or None,
         "agencies": agencies,
-        "by_source": revenue.totals_by_source(ids, [year - 1, year]),
+        "by_source": revenue.totals_by_source(ids, [year - 1, year], months=months),
+        "months": months,
         "monthly": revenue.monthly_by_source(ids, year),
     }
 
@@ -114,8 +116,16 @@ def panel(request):
         "query": _query(scope, year),
         "line": number(indicators.REVENUE_GROWTH_LINE),
         "tiles": [
-            {"label": _("Revenue %(year)d") % {"year": year}, "value": vnd(figures["now"])},
-            {"label": _("Revenue %(year)d") % {"year": year - 1}, "value": vnd(figures["before"])},
+            {
+                "label": _("Revenue %(period)s")
+                % {"period": revenue.compared_period(year, figures["months"])},
+                "value": vnd_short(figures["now"]),
+            },
+            {
+                "label": _("Revenue %(period)s")
+                % {"period": revenue.compared_period(year - 1, figures["months"])},
+                "value": vnd_short(figures["before"]),
+            },
             {
                 "label": _("Growth against %(before)d") % {"before": year - 1},
                 "value": signed(growth) or "—",
@@ -124,7 +134,7 @@ def panel(request):
             },
             {
                 "label": _("Revenue per thousand page views"),
-                "value": vnd(figures["per_thousand"]),
+                "value": vnd_short(figures["per_thousand"]),
                 "note": _("%(views)s page views") % {"views": number(figures["views"] or 0)},
             },
         ],

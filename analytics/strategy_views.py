@@ -21,7 +21,7 @@ from newsroom.models import Agency, OversightBody
 from newsroom.permissions import AgencyRolePermissionPolicy
 
 from . import indicators, panels, revenue, security, training
-from .charts import duration, number, percent, vnd
+from .charts import duration, number, percent, vnd_short
 from .maturity.services import assessments_for
 from .models import Indicator, IndicatorDeclaration
 from .report.views import report_links
@@ -119,8 +119,14 @@ def agency_panel(request):
             {"label": _("Scroll depth"), "value": percent(reading.current.scroll_depth)},
         ],
         "revenue": [
-            {"label": _("Revenue %(year)d") % {"year": year}, "value": vnd(now)},
-            {"label": _("Revenue %(year)d") % {"year": year - 1}, "value": vnd(before)},
+            {
+                "label": _("Revenue %(period)s") % {"period": revenue.compared_period(year, months)},
+                "value": vnd_short(now),
+            },
+            {
+                "label": _("Revenue %(period)s") % {"period": revenue.compared_period(year - 1, months)},
+                "value": vnd_short(before),
+            },
             {
                 "label": _("Growth (line: %(line)s%%)") % {"line": number(indicators.REVENUE_GROWTH_LINE)},
                 "value": "—"
@@ -130,7 +136,7 @@ def agency_panel(request):
             },
             {
                 "label": _("Revenue per thousand page views"),
-                "value": vnd(revenue.per_thousand_views(now, views)),
+                "value": vnd_short(revenue.per_thousand_views(now, views)),
             },
         ],
         "indicators": [

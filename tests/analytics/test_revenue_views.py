@@ -76,7 +76,7 @@ def test_manager_sees_their_agency_year_against_the_last_and_the_line(client, ma
     response = panel(client)
     assert response.status_code == 200
     page = response.content.decode()
-    assert tile_values(page) == ["1,440,000,000 ₫", "1,200,000,000 ₫", "+20.0 %", "1,000,000 ₫"]
+    assert tile_values(page) == ["1.44 billion ₫", "1.20 billion ₫", "+20.0 %", "1.0 million ₫"]
     assert 'data-growth="met"' in page and "At or above the 20 % line" in page
     sources = page.split("data-sources")[1].split("</table>")[0]
     assert 'data-source="print_sales"' in sources and 'data-source="advertising_direct"' in sources
@@ -91,7 +91,7 @@ def test_manager_sees_their_agency_year_against_the_last_and_the_line(client, ma
 def test_vietnamese_is_the_default_and_groups_with_dots(client, manager, seeded):
     client.force_login(manager)
     page = panel(client, language="vi").content.decode()
-    assert tile_values(page)[:3] == ["1.440.000.000 ₫", "1.200.000.000 ₫", "+20,0 %"]
+    assert tile_values(page)[:3] == ["1,44 tỷ ₫", "1,20 tỷ ₫", "+20,0 %"]
     # Chart coordinates never take the language's decimal comma.
     chart = page.split('data-chart="stacked"')[1].split("</svg>")[0]
     assert "," not in chart.split("<title>")[0]
@@ -100,14 +100,14 @@ def test_vietnamese_is_the_default_and_groups_with_dots(client, manager, seeded)
 def test_officer_reads_every_overseen_agency_and_drills_down(client, agency, other_agency, seeded):
     client.force_login(officer(agency, other_agency))
     page = panel(client).content.decode()
-    assert tile_values(page)[:3] == ["2,100,000,000 ₫", "1,800,000,000 ₫", "+16.7 %"]
+    assert tile_values(page)[:3] == ["2.10 billion ₫", "1.80 billion ₫", "+16.7 %"]
     assert 'data-growth="unmet"' in page and "Below the 20 % line" in page
     rows = page.split("data-agencies")[1].split("</table>")[0]
     assert f'data-agency="{agency.pk}"' in rows and f'data-agency="{other_agency.pk}"' in rows
     assert 'data-met="met"' in rows and 'data-met="unmet"' in rows
     assert f"?year={YEAR}&amp;agency={other_agency.pk}" in rows
     one = panel(client, agency=other_agency.pk).content.decode()
-    assert tile_values(one)[:3] == ["660,000,000 ₫", "600,000,000 ₫", "+10.0 %"]
+    assert tile_values(one)[:3] == ["660.0 million ₫", "600.0 million ₫", "+10.0 %"]
     assert tile_values(one)[3] == "—"  # no page views, no figure per thousand
 
 
