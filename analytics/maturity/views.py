@@ -5,9 +5,12 @@ staff, the officers of the bodies overseeing it) reads. The views pick the agenc
 request and hand them to analytics.maturity.services.
 """
 
+from decimal import Decimal
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
 
@@ -21,7 +24,13 @@ from ..years import FIRST_YEAR, current_year, years
 from . import services
 from .forms import AnswersForm, note_name, points_name
 from .scoring import MaturityError
-from .validation import show
+from .validation import show as plain
+
+
+def show(value: Decimal) -> str:
+    """Points as the reader's language writes them, without trailing zeros: "6,32", "1,5", "18"."""
+    return formats.number_format(Decimal(plain(value)), use_l10n=True)
+
 
 _policy = AgencyRolePermissionPolicy(SelfAssessment)
 
