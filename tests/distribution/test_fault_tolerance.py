@@ -171,7 +171,10 @@ def test_platforms_without_idempotency_keys_are_asked_before_a_retry(kind, fast_
 
         outcome = assert_exactly_once_or_failed({channel: standin}, stories)
         assert standin.injected[Fault.SLOW_AFTER_STORE] + standin.injected[Fault.RESET_AFTER_STORE] > 5
-        assert outcome["delivered"] >= 28
+        # Each attempt is a look-up and a post (Zalo: and a progress check), every request faulting half the
+        # time: one story in ten may exhaust its eight attempts and fail visibly (three did in one CI run).
+        # Most land; none twice (asserted above).
+        assert outcome["delivered"] >= 20
     finally:
         standin.stop()
 
