@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from newsroom.models import Agency, OversightBody, Role, StoryPage
 from .maturity import services as maturity
 from .maturity.loader import ensure_bundled_frameworks
 from .models import RevenueEntry, RevenueSource, SecurityDeclaration, TrainingRecord
+from .training import agency_staff
 
 # Monthly revenue by source two years ago, in millions of đồng; each year since grows by the profile's growth.
 MONTHLY_MILLIONS = {
@@ -91,10 +91,10 @@ def seed_transformation(*, today: date | None = None) -> TransformationReport:
 
 
 def _staff(agency: Agency, role: str | None = None):
-    users = get_user_model().objects.filter(groups__agency_role__agency=agency, is_active=True)
+    users = agency_staff([agency.pk])
     if role:
-        users = users.filter(groups__agency_role__role=role)
-    return users.distinct().order_by("username")
+        users = users.filter(groups__agency_role__agency=agency, groups__agency_role__role=role)
+    return users.order_by("username")
 
 
 def _platforms(agency: Agency, profile: Profile, today: date) -> int:

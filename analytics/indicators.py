@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.db import models, transaction
-from django.db.models import CharField, Count, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.models import WorkflowState
 
 from distribution.models import Channel, Publication
 from newsroom.models import Agency, OversightBody, StoryPage
@@ -28,6 +26,7 @@ from newsroom.models import Agency, OversightBody, StoryPage
 from . import revenue, security, training
 from .charts import number
 from .models import Dimension, Indicator, IndicatorDeclaration, Period, Rollup, StrategyTarget
+from .production import approved_through_workflow
 
 # Readership measured on this many days of a year means the analytics platform is in use, not tried once.
 ANALYTICS_MIN_DAYS = 30
@@ -272,15 +271,7 @@ def _convergent(ids: list[int], year: int) -> dict[int, Result]:
         stories.values("agency_id").annotate(n=Count("pk")).order_by().values_list("agency_id", "n")
     )
     reviewed = dict(
-        # Workflow states point at pages by text id and Page's content type, so match them by Cast.
-        stories.annotate(page_key=Cast("pk", output_field=CharField()))
-        .filter(
-            page_key__in=WorkflowState.objects.filter(
-                base_content_type__app_label="wagtailcore",
-                base_content_type__model="page",
-                status=WorkflowState.STATUS_APPROVED,
-            ).values("object_id")
-        )
+        approved_through_workflow(stories)
         .values("agency_id")
         .annotate(n=Count("pk", distinct=True))
         .order_by()

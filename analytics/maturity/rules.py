@@ -7,28 +7,26 @@ give itself the points with a note. Every rule costs a fixed number of queries.
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.models import Page, WorkflowState
 
 from archive.models import ArchiveImage, ArchiveMedia
 from distribution.models import Channel, Publication
 from newsroom.models import StoryPage
 
 from ..charts import number, percent
-from ..models import Dimension, Period, PlatformFigure, Rollup, SecurityDeclaration, TrainingRecord
+from ..models import Dimension, Period, PlatformFigure, Rollup
 from ..panels import Range
+from ..production import approved_through_workflow
+from ..security import MIN_LEVEL, declaration_in_force
+from ..training import trained_share
 from .evidence import Evidence, rule
 
 # A minute of attention per page view is what reading, rather than glancing, looks like. This yardstick is
 # ours, not the decision's: the suggestion is graded against it and the agency judges the criterion.
 ENGAGED_SECONDS_TARGET = 60
-SECURITY_MIN_LEVEL = 3  # Decision 348/QĐ-TTg wants e-press at information-security level 3 or above
 MULTI_CHANNEL = 2  # a story produced once and delivered to at least this many platform channels
 
 
@@ -234,18 +232,7 @@ def editorial_workflow(agency, year: int) -> Evidence:
     total = stories.count()
     if not total:
         return Evidence(0.0, _("No story was published in %(year)d.") % {"year": year})
-    # Workflow states point at pages by text id and the base Page content type; the GenericRelation seen
-    # from a StoryPage queryset joins on the specific type and finds none, so they are matched by id here.
-    reviewed = (
-        WorkflowState.objects.filter(
-            base_content_type=ContentType.objects.get_for_model(Page),
-            object_id__in=stories.annotate(text_id=Cast("pk", CharField())).values("text_id"),
-            status=WorkflowState.STATUS_APPROVED,
-        )
-        .values("object_id")
-        .distinct()
-        .count()
-    )
+    reviewed = approved_through_workflow(stories).count()
     return Evidence(
         reviewed / total,
         _(
@@ -258,16 +245,10 @@ def editorial_workflow(agency, year: int) -> Evidence:
 
 @rule("staff_trained", gettext_lazy("Staff trained in digital transformation"))
 def staff_trained(agency, year: int) -> Evidence:
-    staff = get_user_model().objects.filter(groups__agency_role__agency=agency, is_active=True).distinct()
-    count = staff.count()
+    share = trained_share([agency.pk], year)[agency.pk]
+    trained, count = share.trained, share.staff
     if not count:
         return Evidence(0.0, _("The agency has no staff accounts."))
-    trained = (
-        TrainingRecord.objects.filter(agency=agency, staff__in=staff, date__lte=date(year, 12, 31))
-        .values("staff")
-        .distinct()
-        .count()
-    )
     return Evidence(
         trained / count,
         _("%(trained)s of the agency's %(staff)s current staff had a training record by the end of %(year)d.")
@@ -277,18 +258,13 @@ def staff_trained(agency, year: int) -> Evidence:
 
 @rule("security_level3", gettext_lazy("Information security approved at level 3 or above"))
 def security_level3(agency, year: int) -> Evidence:
-    # The declaration in force at the year's end is the latest approval dated up to then.
-    declaration = (
-        SecurityDeclaration.objects.filter(agency=agency, document_date__lte=date(year, 12, 31))
-        .order_by("-document_date", "-pk")
-        .first()
-    )
+    declaration = declaration_in_force([agency.pk], year).get(agency.pk)
     if declaration is None:
         return Evidence(
             0.0, _("No information-security approval is declared up to %(year)d.") % {"year": year}
         )
     return Evidence(
-        1.0 if declaration.level >= SECURITY_MIN_LEVEL else 0.0,
+        1.0 if declaration.level >= MIN_LEVEL else 0.0,
         _("%(system)s approved at level %(level)d by %(document)s of %(date)s (declared by the agency).")
         % {
             "system": declaration.system_name,
