@@ -111,6 +111,11 @@ class Share:
         return round(self.met / self.agencies * 100, 1) if self.agencies else None
 
 
+def growth_met(growth: float | None) -> bool | None:
+    """Whether revenue growth (percent) reaches the strategy's 20% line; None without a growth figure."""
+    return None if growth is None else growth >= REVENUE_GROWTH_LINE
+
+
 # --- per agency ------------------------------------------------------------------------------------
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     """The aware start of 1 January of `year` and of the next year, in local time."""
@@ -327,7 +332,7 @@ def _revenue(ids: list[int], year: int) -> dict[int, Result]:
         growth = revenue.growth(now, before)
         results[agency_id] = _computed(
             Indicator.REVENUE_GROWTH,
-            growth >= REVENUE_GROWTH_LINE,
+            growth_met(growth),
             f"{'+' if growth >= 0 else '−'}{number(abs(growth), 1)} %",
             (
                 _("Revenue %(year)d: %(now)s ₫; %(before_year)d: %(before)s ₫.")

@@ -9,6 +9,7 @@ so a correction changes the entry, and a file restating a month the ledger has i
 """
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -332,6 +333,13 @@ def growth(current: int | None, previous: int | None) -> float | None:
     if not current or not previous:
         return None
     return (current - previous) * 100 / previous
+
+
+def combined_growth(pairs: Iterable[tuple[int | None, int | None]]) -> float | None:
+    """Growth of several agencies together from their (current, previous) revenue, counting only those with
+    revenue in both years, so that a newcomer's first ledger does not read as growth."""
+    both = [(current, previous) for current, previous in pairs if current and previous]
+    return growth(sum(current for current, _ in both), sum(previous for _, previous in both))
 
 
 def pageviews_by_year(agency_ids: list[int], year: int) -> dict[int, int]:

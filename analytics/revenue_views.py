@@ -32,10 +32,6 @@ from .years import years
 
 
 # --- the panel ---------------------------------------------------------------------------------------------
-def _met(growth: float | None) -> bool | None:
-    return None if growth is None else growth >= indicators.REVENUE_GROWTH_LINE
-
-
 def _figures(ids: list[int], year: int) -> dict:
     """The panel's figures for the agencies `ids` together and each: four queries, whatever their number."""
     months = revenue.compared_months(year)
@@ -51,14 +47,11 @@ def _figures(ids: list[int], year: int) -> dict:
             "views": views.get(pk),
             "per_thousand": revenue.per_thousand_views(now, views.get(pk)),
         }
-    # Growth of several agencies compares only those with both years, so a newcomer's first ledger does not
-    # read as growth (as the yearly report counts it).
-    both = [row for row in agencies.values() if row["now"] and row["before"]]
     now = sum(row["now"] or 0 for row in agencies.values()) or None
     return {
         "now": now,
         "before": sum(row["before"] or 0 for row in agencies.values()) or None,
-        "growth": revenue.growth(sum(r["now"] for r in both), sum(r["before"] for r in both)),
+        "growth": revenue.combined_growth((row["now"], row["before"]) for row in agencies.values()),
         "per_thousand": revenue.per_thousand_views(now, sum(views.values())),
         "views": sum(views.values()) or None,
         "agencies": agencies,
@@ -129,7 +122,7 @@ def panel(request):
             {
                 "label": _("Growth against %(before)d") % {"before": year - 1},
                 "value": signed(growth) or "—",
-                "met": _met(growth),
+                "met": indicators.growth_met(growth),
                 "growth": True,
             },
             {
@@ -148,7 +141,7 @@ def panel(request):
                 "now": vnd(row["now"]),
                 "before": vnd(row["before"]),
                 "growth_text": signed(row["growth"]),
-                "met": _met(row["growth"]),
+                "met": indicators.growth_met(row["growth"]),
                 "share": "—" if row["share"] is None else f"{number(row['share'], 1)} %",
             }
             for row in _source_rows(figures["by_source"], year)
@@ -159,7 +152,7 @@ def panel(request):
                 "now": vnd(row["now"]),
                 "before": vnd(row["before"]),
                 "growth": signed(row["growth"]) or "—",
-                "met": _met(row["growth"]),
+                "met": indicators.growth_met(row["growth"]),
                 "per_thousand": vnd(row["per_thousand"]),
                 "url": f"?{urlencode({'year': year, 'agency': agency.pk})}",
             }

@@ -62,7 +62,7 @@ def scope_of(request) -> panels.Scope:
 
 def bodies_for(user) -> list[OversightBody]:
     """The oversight bodies whose panel `user` may read: every one for a superuser, else their own."""
-    bodies = OversightBody.objects.prefetch_related("agencies").order_by("name")
+    bodies = OversightBody.objects.order_by("name")
     return list(bodies if user.is_superuser else bodies.filter(group__user=user))
 
 
@@ -132,7 +132,7 @@ def agency_panel(request):
                 "value": "—"
                 if growth is None
                 else f"{'+' if growth >= 0 else '−'}{number(abs(growth), 1)} %",
-                "state": None if growth is None else growth >= indicators.REVENUE_GROWTH_LINE,
+                "state": indicators.growth_met(growth),
             },
             {
                 "label": _("Revenue per thousand page views"),

@@ -187,13 +187,16 @@ def _revenue(agencies: list[Agency], year: int) -> list[RevenueRow]:
     rows = []
     for agency in agencies:
         previous, current = totals.get((agency.pk, year - 1)), totals.get((agency.pk, year))
-        growth = revenue.growth(current, previous) if previous and current else None
-        rows.append(RevenueRow(agency=agency, previous=previous, current=current, growth=growth))
+        rows.append(
+            RevenueRow(
+                agency=agency, previous=previous, current=current, growth=revenue.growth(current, previous)
+            )
+        )
     # The total compares only agencies with both years, so a newcomer's ledger does not read as growth.
     both = [row for row in rows if row.previous and row.current]
     previous = sum(row.previous for row in both) or None
     current = sum(row.current for row in both) or None
-    growth = revenue.growth(current, previous) if previous and current else None
+    growth = revenue.growth(current, previous)
     rows.append(RevenueRow(agency=None, previous=previous, current=current, growth=growth))
     return rows
 
