@@ -140,23 +140,30 @@ class ScopedUsageView(PolicyScopeMixin, UsageView):
     pass
 
 
-class TrainingRecordViewSet(ModelViewSet):
+class ScopedViewSet(ModelViewSet):
+    """A viewset whose every view is walled by its `permission_policy` (an OverseenReadPolicy): reached from
+    the Digital transformation pages, not the admin menu."""
+
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    inspect_view_enabled = False  # Wagtail's inspect view looks objects up unwalled
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+
+
+class TrainingRecordViewSet(ScopedViewSet):
     """The agency's training records: its manager keeps them, the bodies overseeing it read them."""
 
     model = TrainingRecord
     name = "analytics_training"
     url_prefix = "transformation/training/records"
     icon = "group"
-    add_to_admin_menu = False
-    copy_view_enabled = False
-    inspect_view_enabled = False  # Wagtail's inspect view looks objects up unwalled
     permission_policy = views.training_policy
     index_view_class = TrainingIndexView
-    add_view_class = ScopedCreateView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
     list_display = [
         "course",
         Column("staff", label=capfirst(_("staff member")), accessor=lambda r: get_user_display_name(r.staff)),
@@ -176,23 +183,14 @@ class TrainingRecordViewSet(ModelViewSet):
     )
 
 
-class SecurityDeclarationViewSet(ModelViewSet):
+class SecurityDeclarationViewSet(ScopedViewSet):
     """The approved security levels an agency declared: a new approval is added, old ones stay as history."""
 
     model = SecurityDeclaration
     name = "analytics_security_declarations"
     url_prefix = "transformation/security/declarations"
     icon = "lock"
-    add_to_admin_menu = False
-    copy_view_enabled = False
-    inspect_view_enabled = False
     permission_policy = views.security_policy
-    index_view_class = ScopedIndexView
-    add_view_class = ScopedCreateView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
     list_display = [
         "system_name",
         Column("agency", label=capfirst(_("agency")), accessor="agency.short_name"),
