@@ -10,6 +10,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from django.db import OperationalError
 from django.db.models import Sum
 from wagtail.models import Site
 
@@ -101,10 +102,20 @@ def scroll_to_the_bottom(page):
 def stored(story, *, until, timeout: float = 15) -> list[Event]:
     """The story's stored events once `until(events)` holds (ingest may buffer them in Redis first)."""
     deadline = time.monotonic() + timeout
+    events = []
     while True:
         get_store().flush()
-        events = list(Event.objects.filter(page_id=story.pk).order_by("occurred_at", "pk"))
-        if until(events) or time.monotonic() > deadline:
+        try:
+            events = list(Event.objects.filter(page_id=story.pk).order_by("occurred_at", "pk"))
+        except OperationalError as error:
+            # SQLite's shared in-memory test database locks a table while the live server's thread writes
+            # to it, and a reader meets the lock at once rather than waiting: look again.
+            if "locked" not in str(error):
+                raise
+        else:
+            if until(events):
+                return events
+        if time.monotonic() > deadline:
             return events
         time.sleep(0.2)
 
