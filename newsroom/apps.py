@@ -13,6 +13,7 @@ class NewsroomConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import signals  # noqa: F401
+        from .audit import receivers  # noqa: F401
 
         post_migrate.connect(_sync_permissions_after_migrate, dispatch_uid="newsroom-sync-role-permissions")
 

@@ -66,6 +66,9 @@ class PageCacheMiddleware:
     def is_cacheable_response(request, response) -> bool:
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
+        # A page with an inline script carries this request's CSP nonce (newsroom.hardening).
+        if getattr(request, "_csp_nonce", None):
+            return False
         # The session and CSRF middleware add their cookies after this one: a page that used a CSRF token
         # (a password form) or changed the session would hand one reader's cookie to the next.
         if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):

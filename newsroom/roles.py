@@ -99,6 +99,8 @@ MODEL_PERMISSIONS: dict[str, set[str]] = {
         "newsroom.change_author",
         "newsroom.delete_author",
         "newsroom.view_agency",
+        # The agency's audit log (/admin/audit/): sign-ins, permission changes, deliveries, exports.
+        "newsroom.view_auditentry",
     },
 }
 OVERSIGHT_PERMISSIONS = {"wagtailadmin.access_admin", "newsroom.view_agency"}

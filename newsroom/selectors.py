@@ -43,9 +43,11 @@ def live_sections(*, home):
 def search_stories(*, home: HomePage, query: str) -> list[StoryPage]:
     """Live stories of the home page's agency matching `query` with or without diacritics, best first."""
     agency = Agency.objects.filter(site__root_page=home).first()
-    if agency is None or not fold(query).strip():
+    # SQLite's full-text search (FTS5) fails on a stray double quote; quotes add nothing to this search.
+    terms = fold(query).replace('"', " ").strip()
+    if agency is None or not terms:
         return []
-    hits = StoryPage.objects.live().filter(agency=agency).search(fold(query), operator="and")
+    hits = StoryPage.objects.live().filter(agency=agency).search(terms, operator="and")
     ids = [hit.pk for hit in hits[:MAX_SEARCH_RESULTS]]
     by_id = {story.pk: story for story in StoryPage.objects.filter(pk__in=ids).for_listing()}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -52,6 +52,7 @@ class AgencyData:
     governing_body: str = ""
     province: str = ""
     tagline: str = ""
+    require_two_factor: bool = False
 
 
 def validate_agency_data(data: AgencyData) -> None:
@@ -123,6 +124,7 @@ def create_agency(*, data: AgencyData, sections=STANDARD_SECTIONS) -> Agency:
             province=data.province,
             site=site,
             collection=collection,
+            require_two_factor=data.require_two_factor,
         )
         for role in Role:
             group = Group.objects.create(name=f"{data.short_name} · {role.label}")
@@ -157,8 +159,10 @@ def sync_agency_permissions() -> int:
     return len(agencies)
 
 
+@transaction.atomic
 def apply_role_permissions(agency: Agency) -> None:
-    """Give each staff group of `agency` exactly the permissions its role has in newsroom.roles."""
+    """Give each staff group of `agency` exactly the permissions its role has in newsroom.roles, all or
+    nothing (so the audit log records only what really changed)."""
     home = agency.root_page
     for agency_group in agency.staff_groups.select_related("group"):
         group, role = agency_group.group, agency_group.role

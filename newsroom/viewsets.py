@@ -117,7 +117,15 @@ class AgencyCreateForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "short_name", "kind", "licence_number", "governing_body", "province"]
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "licence_number",
+            "governing_body",
+            "province",
+            "require_two_factor",
+        ]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +143,7 @@ class AgencyCreateForm(forms.ModelForm):
             licence_number=self.cleaned_data["licence_number"],
             governing_body=self.cleaned_data["governing_body"],
             province=self.cleaned_data["province"],
+            require_two_factor=self.cleaned_data["require_two_factor"],
         )
         from .services import validate_agency_data
 
@@ -155,7 +164,15 @@ class AgencyCreateForm(forms.ModelForm):
 class AgencyEditForm(WagtailAdminModelForm):
     class Meta:
         model = Agency
-        fields = ["name", "kind", "licence_number", "governing_body", "province", "language"]
+        fields = [
+            "name",
+            "kind",
+            "licence_number",
+            "governing_body",
+            "province",
+            "language",
+            "require_two_factor",
+        ]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)

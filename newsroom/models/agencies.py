@@ -69,6 +69,13 @@ class Agency(models.Model):
     collection = models.OneToOneField(
         Collection, on_delete=models.PROTECT, related_name="agency", verbose_name=_("collection")
     )
+    require_two_factor = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "Staff of this agency must confirm each sign-in with a code from an authenticator app (TOTP)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AgencyQuerySet.as_manager()

@@ -33,6 +33,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "daphne",
     "newsroom",
+    "newsroom.accounts",
     "archive",
     "distribution",
     "analytics",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.search_promotions",
+    "newsroom.frontend_cache.FrontendCacheConfig",
     "wagtail.contrib.settings",
     "wagtail.contrib.table_block",
     "wagtail.contrib.typed_table_block",
@@ -58,6 +60,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -69,18 +75,29 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log records and answers carry the request id, and are counted.
+    "newsroom.logs.RequestLogMiddleware",
+    "newsroom.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.hardening.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # The audit log: who acts from where for entries written outside views; Wagtail's site history walled.
+    "newsroom.audit.middleware.AuditRequestMiddleware",
+    "newsroom.audit.middleware.WalledSiteHistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "newsroom.accounts.middleware.AccountsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "newsroom.middleware.PageCacheMiddleware",
     "newsroom.middleware.AtomicPublishingMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -241,9 +258,10 @@ USE_TZ = True
 # --- Accounts -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "newsroom.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
 LOGIN_URL = "wagtailadmin_login"
 SESSION_COOKIE_AGE = int(ENV.get("SESSION_COOKIE_AGE", str(12 * 3600)))
@@ -266,10 +284,146 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # Story pages per section page.
 NEWSROOM_PAGE_SIZE = 20
 
+# --- Security level 3 (issue 8) -------------------------------------------------------------------
+# Accounts (newsroom/accounts/): two-factor sign-in, lockout, password policy, session expiry.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Superusers must confirm each sign-in with a code (production turns this on); each agency decides for its
+# staff (Agency.require_two_factor).
+TWO_FACTOR_REQUIRED_FOR_SUPERUSERS = env_bool("TWO_FACTOR_REQUIRED_FOR_SUPERUSERS", False)
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+# LOGIN_FAILURE_LIMIT failed sign-ins (passwords or codes) for one account from one address lock that account
+# out from that address for LOGIN_COOLOFF_MINUTES after the last failure (newsroom/accounts/lockout.py: why).
+LOGIN_FAILURE_LIMIT = int(ENV.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_COOLOFF_MINUTES = int(ENV.get("LOGIN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = "newsroom.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "newsroom.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "newsroom.accounts.lockout.lockout_response"
+# Failures are forgotten after the second factor, not after the password alone (newsroom.accounts.lockout).
+AXES_RESET_ON_SUCCESS = False
+# Tries while locked out do not push the end of the lockout back: the lockout page says when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Sign-ins are in the audit log; the second factor's code is never stored with a failure.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# A signed-in session ends after SESSION_COOKIE_AGE however busy, and after SESSION_IDLE_MINUTES without
+# activity (0: never for idleness).
+SESSION_IDLE_MINUTES = int(ENV.get("SESSION_IDLE_MINUTES", "60"))
+
+# Web hardening (newsroom/hardening.py): Content Security Policy and the security headers.
+# CSP_REPORT_ONLY=1 sends the policy as Content-Security-Policy-Report-Only (to try a change on a live site);
+# browsers send what it refused, or would have, to CSP_REPORT_URI.
+NEWSROOM_CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+NEWSROOM_CSP_REPORT_URI = ENV.get("CSP_REPORT_URI", "")
+# Origins besides this one (and the S3 storage, found by itself) serving images, video and audio: a CDN.
+NEWSROOM_CSP_MEDIA_HOSTS = env_list("CSP_MEDIA_HOSTS")
+# The players a story may embed (Wagtail's oEmbed finders): YouTube, Facebook video, TikTok, Vimeo,
+# SoundCloud and Spotify; embeds that need the provider's own script show their text and link instead.
+NEWSROOM_CSP_FRAME_HOSTS = env_list(
+    "CSP_FRAME_HOSTS",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://www.facebook.com,https://www.tiktok.com,"
+    "https://player.vimeo.com,https://w.soundcloud.com,https://open.spotify.com",
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Links out tell the other site which site, not which page, a reader came from; YouTube's player needs that.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# For browsers older than CSP's frame-ancestors; Wagtail's preview asks for SAMEORIGIN by itself.
+X_FRAME_OPTIONS = "DENY"
+# The admin talks to no third party: no Gravatar (staff e-mail hashes), no update check from staff browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Documents are checked by their content (newsroom/documents.py) and always downloaded, never opened as a
+# page of our origin; Wagtail serves them with nosniff and `default-src 'none'`.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "newsroom.documents.DocumentForm"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = int(ENV.get("DOCUMENT_MAX_UPLOAD_BYTES", str(100 * 1024**2)))
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+
+# --- Operations (issue 8) -------------------------------------------------------------------------
+# Health, metrics and logs (newsroom/health.py, newsroom/metrics.py, newsroom/logs.py).
+# /healthz runs its checks side by side, each given HEALTH_CHECK_TIMEOUT_SECONDS; the task worker fails its
+# check when its last heartbeat is older than HEALTH_WORKER_STALE_SECONDS (it beats every 5 s) or a task
+# ready to run has waited longer than HEALTH_QUEUE_LAG_SECONDS.
+HEALTH_CHECK_TIMEOUT_SECONDS = float(ENV.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+HEALTH_WORKER_STALE_SECONDS = int(ENV.get("HEALTH_WORKER_STALE_SECONDS", "60"))
+HEALTH_QUEUE_LAG_SECONDS = int(ENV.get("HEALTH_QUEUE_LAG_SECONDS", "300"))
+# /metrics answers a bearer METRICS_TOKEN, or requests straight from these addresses or networks (never one
+# relayed by a proxy). With several ASGI workers, each gets PROMETHEUS_MULTIPROC_DIR, a folder emptied at
+# every deployment, where prometheus_client keeps every process's counts for /metrics to add up.
+METRICS_TOKEN = ENV.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+PROMETHEUS_MULTIPROC_DIR = ENV.get("PROMETHEUS_MULTIPROC_DIR", "")
+# Logs: "json" (one object a line, for a log shipper; production's default) or "text" (dev and tests).
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(default: str) -> str:
+    """LOG_FORMAT from the environment, else `default`; raises RuntimeError for one not in LOG_FORMATS."""
+    value = ENV.get("LOG_FORMAT", default).strip().lower()
+    if value not in LOG_FORMATS:
+        raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {value!r}.")
+    return value
+
+
+LOG_FORMAT = log_format("text")
+
+# Backups (newsroom/backups/): where `manage.py backup` writes.
+# A folder or s3://bucket/prefix. KEEP: backups kept after each run when --keep is not given (0: all).
+# An S3 destination has its own keys and endpoint, by default those of the media bucket. pg_dump, pg_restore
+# and psql come from PATH unless BACKUP_PG_BINDIR names their folder (e.g. /usr/lib/postgresql/16/bin).
+BACKUP_DESTINATION = ENV.get("BACKUP_DESTINATION", "/var/backups/newsroom")
+BACKUP_KEEP = int(ENV.get("BACKUP_KEEP", "0"))
+BACKUP_S3_ENDPOINT_URL = ENV.get("BACKUP_S3_ENDPOINT_URL") or ENV.get("S3_ENDPOINT_URL", "")
+BACKUP_S3_ACCESS_KEY_ID = ENV.get("BACKUP_S3_ACCESS_KEY_ID") or ENV.get("S3_ACCESS_KEY_ID", "")
+BACKUP_S3_SECRET_ACCESS_KEY = ENV.get("BACKUP_S3_SECRET_ACCESS_KEY") or ENV.get("S3_SECRET_ACCESS_KEY", "")
+BACKUP_S3_REGION = ENV.get("BACKUP_S3_REGION") or ENV.get("S3_REGION", "")
+BACKUP_PG_BINDIR = ENV.get("BACKUP_PG_BINDIR", "")
+
+# The CDN in front of the public sites, purged through Wagtail's frontend cache.
+# An HTTP cache (Varnish) is sent `PURGE <path>` with the site's Host; Cloudflare zones and CloudFront
+# distributions are purged through their APIs, each "ID" (every site) or "HOST=ID" with HOST a pattern as in
+# ALLOWED_HOSTS (".baohaiduong.vn": the domain and its subdomains). CloudFront's credentials come from boto3's
+# usual chain (AWS_* variables, the machine's role). None set: nothing is purged (newsroom/frontend_cache.py).
+WAGTAILFRONTENDCACHE = {}
+if ENV.get("CDN_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "newsroom.frontend_cache.HTTPPurgeBackend",
+        "LOCATION": ENV["CDN_PURGE_URL"],
+    }
+for _number, _entry in enumerate(env_list("CDN_CLOUDFLARE_ZONES")):
+    _hosts, _, _zone = _entry.rpartition("=")
+    WAGTAILFRONTENDCACHE[f"cloudflare-{_number}"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": ENV.get("CDN_CLOUDFLARE_API_TOKEN", ""),
+        "ZONEID": _zone,
+        "HOSTNAMES": [_hosts or "*"],
+    }
+for _number, _entry in enumerate(env_list("CDN_CLOUDFRONT_DISTRIBUTIONS")):
+    _hosts, _, _distribution = _entry.rpartition("=")
+    WAGTAILFRONTENDCACHE[f"cloudfront-{_number}"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudfrontBackend",
+        "DISTRIBUTION_ID": _distribution,
+        "HOSTNAMES": [_hosts or "*"],
+    }
+
+# Every record carries the id of the request it was written for (newsroom/logs.py); LOG_FORMAT picks the
+# formatter ("json": one object a line, a failure's traceback in its "exception" field).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "newsroom.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "newsroom.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]},
+    },
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -277,5 +431,7 @@ LOGGING = {
         # Every platform request at INFO drowns the log; deliveries record their own outcome.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; the audit log keeps them.
+        "axes": {"level": "WARNING"},
     },
 }
