@@ -14,6 +14,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 
+from newsroom.accounts import two_factor
+
 from . import panels
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,9 @@ class ReadershipConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        if not await database_sync_to_async(two_factor.is_satisfied)(user, self.scope):
+            await self.close(code=4403)  # signed in, but the second factor not yet confirmed
             return
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:

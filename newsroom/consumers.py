@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
+from .accounts import two_factor
 from .models import Agency
 
 
@@ -35,6 +36,9 @@ class NewsroomConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             # 4401: an application close code, like HTTP's 401.
             await self.close(code=4401)
+            return
+        if not await database_sync_to_async(two_factor.is_satisfied)(user, self.scope):
+            await self.close(code=4403)  # signed in, but the second factor not yet confirmed
             return
         self.groups_joined = [agency_group_name(pk) for pk in await self._agency_ids(user)]
         if not self.groups_joined:

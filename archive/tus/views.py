@@ -28,6 +28,8 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from newsroom.accounts import two_factor
+
 from ..models import ResumableUpload
 from . import services
 from .protocol import (
@@ -73,6 +75,8 @@ def tus_view(*methods: str):
                     )
                 if not request.user.is_authenticated:
                     raise TusError(403, _("Log in to upload files to the archive."))
+                if not two_factor.is_satisfied(request.user, request):
+                    raise TusError(403, str(two_factor.REFUSAL))
                 check_version(request.headers)
                 response = view(request, method, *args, **kwargs)
             except TusError as refusal:
