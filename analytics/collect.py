@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 CONTENT_TYPES = {"text/plain", "application/json", ""}
 
 
+# Cookie-less by design: no session or cookie is read; each event carries its page's signed token.
 @csrf_exempt
 def collect(request):
     try:

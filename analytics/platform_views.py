@@ -38,6 +38,7 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SOURCE = "webhook"
 
 
+# Signed with the channel's secret (Standard Webhooks); no cookie.
 @csrf_exempt
 def receive(request, channel_id: int):
     """Store a partner's signed figures for `channel_id`; see the module docstring for the answers."""

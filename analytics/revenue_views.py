@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from wagtail.admin import messages
 from wagtail.admin.utils import get_user_display_name
 
+from newsroom import audit
+
 from . import indicators, panels, revenue
 from .charts import number, signed, stacked_bars, vnd, vnd_short
 from .csv_import import CsvImportError, ImportForm
@@ -231,6 +233,13 @@ def export(request):
                     "" if row["per_thousand"] is None else round(row["per_thousand"]),
                 ]
             )
+    audit.record(
+        "export.downloaded",
+        request=request,
+        user=request.user,
+        agencies=scope.agencies,
+        data={"export": "revenue", "format": "csv", "year": year},
+    )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="revenue-{year}.csv"'
     return response

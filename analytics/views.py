@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
+from newsroom import audit
+
 from . import api, panels
 from .charts import bar_chart, duration, line_chart, number, percent, signed
 from .models import ApiToken
@@ -253,6 +255,19 @@ def export(request, panel: str):
         writer.writerow([heading for _key, heading in table.columns])
         for row in [*table.rows, *([table.total] if table.total else [])]:
             writer.writerow([csv_cell(row.get(key)) for key, _heading in table.columns])
+    audit.record(
+        "export.downloaded",
+        request=request,
+        user=request.user,
+        agencies=scope.agencies,
+        data={
+            "export": "readership",
+            "panel": panel,
+            "format": "csv",
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+        },
+    )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"readership-{panel}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from newsroom.models import StoryPage
 
 from .adapters import AuthError, DeliveryError, PermanentError, TemporaryError, adapter_for
+from .audit import record_transition
 from .content import recent_content
 from .models import (
     OPEN_STATES,
@@ -135,19 +136,20 @@ def enqueue_take_down(*, story: StoryPage, user=None) -> list[Delivery]:
         story=story, action__in=[DeliveryAction.PUBLISH, DeliveryAction.UPDATE]
     )
     # What has never been tried cannot have landed: cancel it instead of chasing it with a takedown.
-    waiting.filter(state=DeliveryState.PENDING, attempts=0).update(
-        state=DeliveryState.CANCELLED, last_error=_("Cancelled: the story was unpublished.")
+    _cancel(
+        waiting.filter(state=DeliveryState.PENDING, attempts=0), _("Cancelled: the story was unpublished.")
     )
     channel_ids = set(
         Publication.objects.filter(story=story, status=Publication.Status.LIVE).values_list(
             "channel_id", flat=True
         )
     ) | set(waiting.values_list("channel_id", flat=True))
+    channels = Channel.objects.in_bulk(channel_ids)
     deliveries = [
         Delivery(
             story=story,
             story_title=story.title[:255],
-            channel_id=channel_id,
+            channel=channels[channel_id],
             action=DeliveryAction.TAKE_DOWN,
             requested_by=user,
         )
@@ -158,9 +160,25 @@ def enqueue_take_down(*, story: StoryPage, user=None) -> list[Delivery]:
 
 def _supersede_waiting_updates(story: StoryPage, channel: Channel) -> None:
     """A newer revision replaces an update that has not gone out yet: the platform needs only the latest."""
-    Delivery.objects.filter(
+    waiting = Delivery.objects.filter(
         story=story, channel=channel, action=DeliveryAction.UPDATE, state=DeliveryState.PENDING, attempts=0
-    ).update(state=DeliveryState.CANCELLED, last_error=_("Replaced by a newer revision."))
+    )
+    _cancel(waiting, _("Replaced by a newer revision."))
+
+
+def _cancel(deliveries, reason: str) -> None:
+    """Cancel `deliveries` (waiting, never tried), each with its audit entry. Locked first (on PostgreSQL),
+    so that a worker cannot claim one between the read and the update."""
+    with transaction.atomic():
+        rows = list(
+            deliveries.select_for_update(of=("self",)).select_related("channel__agency").order_by("pk")
+        )
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            state=DeliveryState.CANCELLED, last_error=reason
+        )
+        for row in rows:
+            row.state, row.last_error = DeliveryState.CANCELLED, reason
+            record_transition(row)
 
 
 def _write(deliveries: list[Delivery]) -> list[Delivery]:
@@ -174,6 +192,7 @@ def _write(deliveries: list[Delivery]) -> list[Delivery]:
         ):
             continue  # the same revision published twice: one delivery is enough
         delivery.save()
+        record_transition(delivery, agency=delivery.story.agency, user=delivery.requested_by)
         written.append(delivery)
     return written
 
@@ -233,7 +252,9 @@ def claim(*, limit: int = 1, worker: str = "", now=None) -> list[Delivery]:
             )
             if won:
                 claimed.append(row["pk"])
-    return list(Delivery.objects.filter(pk__in=claimed).select_related("channel", "story", "revision"))
+    return list(
+        Delivery.objects.filter(pk__in=claimed).select_related("channel__agency", "story", "revision")
+    )
 
 
 def process(delivery: Delivery, *, client=None) -> Delivery:
@@ -333,6 +354,7 @@ def _delivered(delivery: Delivery, result) -> None:
                 },
             )
     delivery.save()
+    record_transition(delivery)
 
 
 def _temporary(delivery: Delivery, adapter, error: TemporaryError) -> None:
@@ -349,12 +371,14 @@ def _temporary(delivery: Delivery, adapter, error: TemporaryError) -> None:
     delivery.last_error = error.message
     delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
     delivery.save()
+    record_transition(delivery)
 
 
 def _fail(delivery: Delivery, message: str, error: Exception | None = None) -> None:
     delivery.state = DeliveryState.FAILED
     delivery.last_error = message
     delivery.save()
+    record_transition(delivery)
     from .notifications import delivery_failed
 
     delivery_failed(delivery)
@@ -370,6 +394,7 @@ def retry(*, delivery: Delivery, user=None) -> Delivery:
     delivery.next_attempt_at = timezone.now()
     delivery.requested_by = user or delivery.requested_by
     delivery.save()
+    record_transition(delivery, user=user)
     return delivery
 
 

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from newsroom import audit
 from newsroom.models import OversightBody
 
 from . import csv, docx, pdf
@@ -73,5 +74,13 @@ def download(request, body_id: int, year: str, fmt: str):
         return render(request, "analytics/admin/report/error.html", context, status=400)
     make, content_type = FORMATS[fmt]
     response = HttpResponse(make(data), content_type=content_type)
+    audit.record(
+        "export.downloaded",
+        request=request,
+        user=request.user,
+        agencies=body.agencies.all(),
+        obj=body,
+        data={"export": "strategy_report", "format": fmt, "year": data.year, "body": body.name},
+    )
     response["Content-Disposition"] = f'attachment; filename="{file_name(body, data.year, fmt)}"'
     return response

@@ -12,10 +12,12 @@ for archive_import) and DEST/manifest.csv (for a spreadsheet) hold every archive
 """
 
 import csv
+import getpass
 import hashlib
 import json
 import os
 import shutil
+import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,6 +30,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from archive.models import ArchiveImage, ArchiveMedia
+from newsroom.audit import record
 from newsroom.models import Agency
 
 from .archive_import import MANIFEST_CSV, MANIFEST_FORMAT, MANIFEST_JSON, Progress, find_agency
@@ -78,6 +81,20 @@ class Command(BaseCommand):
         finally:
             progress.finish()
         export.write_manifests()
+        record(
+            "export.downloaded",
+            agency=agency,
+            data={
+                "export": "archive",
+                "format": "files",
+                "kind": options["kind"] or "",
+                "assets": export.written,
+                "renditions": bool(options["include_renditions"]),
+                "destination": str(dest.resolve()),
+                # No account runs a command: the audit log names the system account and machine instead.
+                "run_by": f"{getpass.getuser()}@{socket.gethostname()}",
+            },
+        )
         self.report(export)
 
     def report(self, export: "Export") -> None:
