@@ -45,6 +45,16 @@ def limit_page_chooser_to_own_agencies(pages, request):
     return pages.filter(_own_trees(request.user))
 
 
+@hooks.register("before_move_page")
+def refuse_moves_the_user_may_not_make(request, page, destination):
+    # Wagtail's move confirmation checks nothing on GET: it would name any page, and its destination, to any
+    # admin user.
+    if not page.permissions_for_user(request.user).can_move_to(destination):
+        from wagtail.admin.auth import permission_denied
+
+        return permission_denied(request)
+
+
 @hooks.register("register_admin_urls")
 def register_newsroom_admin_urls():
     from django.urls import path
@@ -102,4 +112,6 @@ def register_newsroom_log_actions(actions):
     actions.register_action("newsroom.story_filed", _("Filed"), _("Filed from the field"))
 
 
+from .accounts import hooks as accounts_hooks  # noqa: E402, F401
+from .audit import hooks as audit_hooks  # noqa: E402, F401
 from .filing import hooks as filing_hooks  # noqa: E402, F401  (the filing view registers its own hooks)
