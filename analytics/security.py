@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,10 +27,10 @@ MIN_LEVEL = 3  # the strategy (348/QĐ-TTg) wants every e-press system approved 
 HTTPS_PORT = 443
 MIN_PASSWORD_LENGTH = 8
 AUDIT_WINDOW = timedelta(days=30)
-# Apps that add a second sign-in factor. Installed, they let users opt in; only a middleware that turns away
-# unverified users enforces it, and of these only wagtail_2fa ships one.
-TWO_FACTOR_APPS = ("wagtail_2fa", "django_otp", "allauth.mfa")
-TWO_FACTOR_ENFORCERS = {"wagtail_2fa": "wagtail_2fa.middleware.VerifyUserMiddleware"}
+# A backup counts as recent for a week: a nightly timer missing a few nights is still seen.
+BACKUP_RECENT = timedelta(days=7)
+# What turns away staff who owe a second factor (newsroom/accounts); without it, require_two_factor is a wish.
+TWO_FACTOR_ENFORCER = "newsroom.accounts.middleware.AccountsMiddleware"
 
 
 class InvalidDeclaration(ValidationError):
@@ -145,8 +147,9 @@ class Control:
 
 def observed_controls(agency: Agency) -> list[Control]:
     """What the system can see of its own security for `agency`: HTTPS, the password policy, the audit log,
-    two-factor sign-in and backups, in that order. One query (the audit log)."""
-    return [_https(agency), _password_policy(), _audit_log(agency), _two_factor(), _backup()]
+    two-factor sign-in and backups, in that order. Three queries (the audit log, the staff's second
+    factors, the latest backup)."""
+    return [_https(agency), _password_policy(), _audit_log(agency), _two_factor(agency), _backup()]
 
 
 def _https(agency: Agency) -> Control:
@@ -204,29 +207,66 @@ def _audit_log(agency: Agency) -> Control:
     return Control("audit_log", _("Audit log"), bool(count), evidence)
 
 
-def _two_factor() -> Control:
-    installed = [app for app in TWO_FACTOR_APPS if app in settings.INSTALLED_APPS]
-    enforced = [app for app in installed if TWO_FACTOR_ENFORCERS.get(app) in settings.MIDDLEWARE]
-    if enforced:
-        evidence = _("Two-factor sign-in is enforced by %(app)s.") % {"app": ", ".join(enforced)}
-    elif installed:
-        evidence = _("%(app)s is installed but nothing makes a second factor compulsory: not enforced.") % {
-            "app": ", ".join(installed)
-        }
+def _two_factor(agency: Agency) -> Control:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .training import agency_staff
+
+    enforcing = TWO_FACTOR_ENFORCER in settings.MIDDLEWARE
+    staff = agency_staff([agency.pk]).aggregate(
+        people=Count("pk", distinct=True),
+        set_up=Count(
+            "pk",
+            distinct=True,
+            filter=Q(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")),
+        ),
+    )
+    counts = {"set_up": staff["set_up"], "people": staff["people"]}
+    if agency.require_two_factor and enforcing:
+        evidence = (
+            _(
+                "The agency requires two-factor sign-in of its staff: every sign-in is confirmed with a "
+                "code (%(set_up)d of %(people)d staff have set it up; the others are asked to at their next "
+                "sign-in)."
+            )
+            % counts
+        )
+    elif agency.require_two_factor:
+        evidence = _(
+            "The agency requires two-factor sign-in, but the middleware that enforces it is not installed."
+        )
     else:
-        evidence = _("No two-factor app (%(apps)s) is installed: two-factor sign-in is not enforced.") % {
-            "apps": ", ".join(TWO_FACTOR_APPS)
-        }
-    return Control("two_factor", _("Two-factor sign-in enforced"), bool(enforced), evidence)
+        evidence = (
+            _(
+                "The agency does not require two-factor sign-in (%(set_up)d of %(people)d staff use it of "
+                "their own accord). Turn it on in Settings → Agencies."
+            )
+            % counts
+        )
+    observed = agency.require_two_factor and enforcing
+    return Control("two_factor", _("Two-factor sign-in enforced"), observed, evidence)
 
 
 def _backup() -> Control:
-    # The system keeps no record of backups yet, so it cannot see a recent one, whatever is configured.
-    configured = sorted(name for name in dir(settings) if name.startswith("BACKUP_"))
-    if configured:
-        evidence = _("Backup settings exist (%(names)s) but no backup is recorded, so none can be seen.") % {
-            "names": ", ".join(configured)
-        }
-    else:
-        evidence = _("No backup is recorded and no backup is configured (no BACKUP_ setting).")
-    return Control("backup", _("Recent backup"), False, evidence)
+    from newsroom.backups import latest_successful
+
+    latest = latest_successful()
+    if latest is None:
+        return Control(
+            "backup", _("Recent backup"), False, _("No backup has ever finished (manage.py backup).")
+        )
+    age = timezone.now() - latest.finished_at
+    evidence = _(
+        "The latest backup, %(name)s, finished on %(date)s: the database and %(files)d media files, %(size)s."
+    ) % {
+        "name": latest.name,
+        "date": timezone.localtime(latest.finished_at).strftime("%d/%m/%Y %H:%M"),
+        "files": latest.media_files,
+        "size": filesizeformat(latest.database_bytes + latest.media_bytes),
+    }
+    recent = age <= BACKUP_RECENT
+    if not recent:
+        evidence += " " + ngettext(
+            "That is more than %(days)d day ago.", "That is more than %(days)d days ago.", BACKUP_RECENT.days
+        ) % {"days": BACKUP_RECENT.days}
+    return Control("backup", _("Recent backup"), recent, evidence)

@@ -3,13 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone, translation
 from wagtail.models import PageLogEntry
 
 from analytics import security
 from analytics.models import SecurityDeclaration
-from newsroom.models import Role
+from newsroom.models import BackupRecord, BackupState, Role
 from tests.factories import make_agency, make_story, section_of
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,7 @@ def controls(agency) -> dict[str, security.Control]:
 
 
 def test_the_controls_come_in_order_for_one_query(agency, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         found = security.observed_controls(agency)
     assert [control.key for control in found] == [
         "https",
@@ -201,7 +202,7 @@ def test_the_configured_password_policy_is_seen(agency):
     policy = controls(agency)["password_policy"]
     assert policy.observed
     assert policy.evidence == (
-        "Checked the configured password validators: passwords need at least 10 characters; "
+        "Checked the configured password validators: passwords need at least 12 characters; "
         "common passwords are refused."
     )
 
@@ -260,23 +261,58 @@ def test_the_audit_log_counts_the_agencys_pages_in_the_last_30_days(agency, othe
     assert not controls(agency)["audit_log"].observed
 
 
-def test_two_factor_sign_in_is_not_enforced_when_no_app_is_installed(agency):
+def test_two_factor_sign_in_is_seen_where_the_agency_requires_it(agency, staff):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=staff[Role.EDITOR], name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=staff[Role.REPORTER], name="old", confirmed=False)
+    people = len(staff)
     two_factor = controls(agency)["two_factor"]
     assert not two_factor.observed
     assert two_factor.evidence == (
-        "No two-factor app (wagtail_2fa, django_otp, allauth.mfa) is installed: "
-        "two-factor sign-in is not enforced."
+        f"The agency does not require two-factor sign-in (1 of {people} staff use it of their own accord). "
+        "Turn it on in Settings → Agencies."
     )
+    agency.require_two_factor = True
+    agency.save()
+    two_factor = controls(agency)["two_factor"]
+    assert two_factor.observed
+    assert two_factor.evidence.startswith(
+        f"The agency requires two-factor sign-in of its staff: every sign-in is confirmed with a code (1 of "
+        f"{people} staff have set it up;"
+    )
+    with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != security.TWO_FACTOR_ENFORCER]):
+        assert not controls(agency)["two_factor"].observed
 
 
 def test_no_backup_is_seen_while_none_is_recorded(agency):
+    BackupRecord.objects.create(
+        started_at=timezone.now(), destination="/srv/backups", name="x", state=BackupState.FAILED
+    )
     backup = controls(agency)["backup"]
     assert not backup.observed
-    assert backup.evidence == "No backup is recorded and no backup is configured (no BACKUP_ setting)."
-    with override_settings(BACKUP_ROOT="/srv/backups"):
-        backup = controls(agency)["backup"]
-    assert not backup.observed
-    assert (
-        backup.evidence
-        == "Backup settings exist (BACKUP_ROOT) but no backup is recorded, so none can be seen."
+    assert backup.evidence == "No backup has ever finished (manage.py backup)."
+
+
+def test_a_backup_is_seen_for_a_week_after_it_finished(agency):
+    finished = timezone.now() - timedelta(days=2)
+    BackupRecord.objects.create(
+        started_at=finished - timedelta(minutes=5),
+        finished_at=finished,
+        destination="/srv/backups",
+        name="20261122-023000",
+        state=BackupState.SUCCEEDED,
+        media_files=12,
+        database_bytes=3 * 1024 * 1024,
+        media_bytes=7 * 1024 * 1024,
     )
+    backup = controls(agency)["backup"]
+    assert backup.observed
+    assert backup.evidence == (
+        f"The latest backup, 20261122-023000, finished on {timezone.localtime(finished):%d/%m/%Y %H:%M}: "
+        "the database and 12 media files, 10.0\xa0MB."
+    )
+    BackupRecord.objects.update(finished_at=timezone.now() - timedelta(days=8))
+    backup = controls(agency)["backup"]
+    assert not backup.observed
+    assert backup.evidence.endswith("That is more than 7 days ago.")
