@@ -68,3 +68,33 @@ def clear_own_keys(cache) -> None:
             client.delete(*keys)
     else:
         cache.clear()
+
+
+def _database_kind(item) -> str:
+    """What pytest-django will give a test: "transactional" (flushed afterwards), "rollback" or "none"."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    ):
+        return "transactional"
+    return "rollback" if marker or "db" in fixtures else "none"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Refuse a test file that mixes transactional and rolled-back database tests.
+
+    `make test` runs each file whole on one xdist worker (--dist loadfile), and pytest-django
+    schedules a file by its first test. A mixed file is sent early, and its transactional test
+    flushes that worker's database (Wagtail's root page with it) for every file after it."""
+    kinds: dict[str, set[str]] = {}
+    for item in items:
+        kinds.setdefault(item.nodeid.split("::")[0], set()).add(_database_kind(item))
+    mixed = sorted(path for path, found in kinds.items() if {"transactional", "rollback"} <= found)
+    if mixed:
+        raise pytest.UsageError(
+            "These test files mix transactional and rolled-back database tests; make each file one or "
+            "the other (a file-level pytestmark, with no test-level @pytest.mark.django_db overriding it): "
+            + ", ".join(mixed)
+        )
