@@ -123,7 +123,7 @@ def test_a_video_preview_plays_the_hls_rendition(live_server, served_agency, lap
     player = laptop.locator(".archive-preview video")
     assert player.evaluate("v => v.canPlayType('application/vnd.apple.mpegurl')") in ("maybe", "probably")
     laptop.wait_for_function(
-        "document.querySelector('.archive-preview video').readyState >= 1", timeout=20_000
+        "() => document.querySelector('.archive-preview video').readyState >= 1", timeout=20_000
     )
     assert player.evaluate("v => v.currentSrc").endswith(".m3u8")
     assert player.evaluate("v => v.duration") > 1.5

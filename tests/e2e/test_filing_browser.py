@@ -86,7 +86,9 @@ def test_reporter_writes_goes_offline_keeps_writing_and_the_draft_syncs_when_bac
     phone.context.grant_permissions(["geolocation"])
     phone.context.set_geolocation({"latitude": 20.90123, "longitude": 106.43456, "accuracy": 12})
     phone.click("[data-filing-locate]")
-    phone.wait_for_function("document.querySelector('[data-filing-coordinates]').textContent.includes('106')")
+    phone.wait_for_function(
+        "() => document.querySelector('[data-filing-coordinates]').textContent.includes('106')"
+    )
     assert "Đã lưu" in wait_status(phone, "synced") or "Saved" in phone.locator(STATUS).inner_text()
     story = StoryPage.objects.get(title="Mưa lớn gây ngập ở Thanh Hà")
     assert story.owner == newsroom["reporter"] and story.location == "Thanh Hà, Hải Dương"

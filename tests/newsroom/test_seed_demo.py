@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Max, Min
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
@@ -69,7 +70,7 @@ def test_seed_builds_both_agencies_with_staff_stories_and_archive(client):
             assert agency.group_for(role) in user.groups.all()
     assert len(usernames) == 1 + 2 * len(Role) + 1
     for username in usernames:
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD), username
         assert client.get("/admin/").status_code == 200, username
         client.logout()
     assert get_user_model().objects.get(username=OVERSIGHT_USERNAME).groups.get() == body.group
