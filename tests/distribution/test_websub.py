@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import httpx
@@ -19,52 +17,41 @@ from wagtailmedia.models import get_media_model
 from distribution import websub
 from distribution.websub import HubError, ping_hub, ping_websub
 from tests.factories import make_story, section_of
+from tests.standins import RecordingHandler, RecordingServer, serving
 
 
-class HubStandIn(ThreadingHTTPServer):
-    """A WebSub hub on 127.0.0.1 that records each publish notification and answers `status` after `delay`."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _HubHandler)
-        self.received: list[dict] = []
-        self.status = 204
-        self.delay = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}/hub"
-
-    def urls(self) -> list[str]:
-        return [url for notification in self.received for url in notification["form"]["hub.url"]]
-
-
-class _HubHandler(BaseHTTPRequestHandler):
+class _HubHandler(RecordingHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         self.server.received.append(
             {"path": self.path, "content_type": self.headers["Content-Type"], "form": parse_qs(body)}
         )
-        time.sleep(self.server.delay)
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.answer()
 
-    def log_message(self, *args):  # keep the test output quiet
-        pass
+
+class HubStandIn(RecordingServer):
+    """A WebSub hub that records each publish notification."""
+
+    handler = _HubHandler
+    status = 204
+
+    def __init__(self):
+        super().__init__()
+        self.received: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/hub"
+
+    def urls(self) -> list[str]:
+        return [url for notification in self.received for url in notification["form"]["hub.url"]]
 
 
 @pytest.fixture
 def hub(settings):
-    server = HubStandIn()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.WEBSUB_HUB_URL = server.url
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(HubStandIn()) as server:
+        settings.WEBSUB_HUB_URL = server.url
+        yield server
 
 
 def feeds_of(agency, section=None, *, podcast=False) -> list[str]:

@@ -8,9 +8,7 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
@@ -23,58 +21,46 @@ from newsroom.frontend_cache import check_backends, story_listing_urls
 from newsroom.models import Role, StoryPage
 from tests.factories import make_author, make_story, section_of
 from tests.newsroom.test_workflow import add_url, story_form
+from tests.standins import RecordingHandler, RecordingServer, serving
 
 pytestmark = pytest.mark.django_db
 
 
-class CacheStandIn(ThreadingHTTPServer):
-    """An HTTP cache (Varnish-like) on 127.0.0.1 that records each PURGE as (Host, path) and answers `status`;
-    `drop` closes the connection without an answer, `delay` holds the answer back."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _PurgeHandler)
-        self.purged: list[tuple[str, str]] = []
-        self.status = 200
-        self.drop = False
-        self.delay = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}"
-
-    def paths(self, host: str) -> set[str]:
-        return {path for purged_host, path in self.purged if purged_host == host}
-
-
-class _PurgeHandler(BaseHTTPRequestHandler):
+class _PurgeHandler(RecordingHandler):
     def do_PURGE(self):
         self.server.purged.append((self.headers["Host"], self.path))
         if self.server.drop:
             self.close_connection = True
             return
-        time.sleep(self.server.delay)
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.answer()
 
-    def log_message(self, *args):  # keep the test output quiet
-        pass
+
+class CacheStandIn(RecordingServer):
+    """An HTTP cache (Varnish-like) that records each PURGE as (Host, path); `drop` closes the connection
+    without an answer."""
+
+    handler = _PurgeHandler
+
+    def __init__(self):
+        super().__init__()
+        self.purged: list[tuple[str, str]] = []
+        self.drop = False
+
+    @property
+    def url(self) -> str:
+        return self.base_url
+
+    def paths(self, host: str) -> set[str]:
+        return {path for purged_host, path in self.purged if purged_host == host}
 
 
 @pytest.fixture
 def cdn(settings):
-    server = CacheStandIn()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.WAGTAILFRONTENDCACHE = {
-        "cdn": {"BACKEND": "newsroom.frontend_cache.HTTPPurgeBackend", "LOCATION": server.url}
-    }
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(CacheStandIn()) as server:
+        settings.WAGTAILFRONTENDCACHE = {
+            "cdn": {"BACKEND": "newsroom.frontend_cache.HTTPPurgeBackend", "LOCATION": server.url}
+        }
+        yield server
 
 
 @pytest.fixture
