@@ -14,6 +14,9 @@ class NewsroomConfig(AppConfig):
 
         from . import signals  # noqa: F401
         from .audit import receivers  # noqa: F401
+        from .walls import wall_page_filters
+
+        wall_page_filters()
 
         post_migrate.connect(_sync_permissions_after_migrate, dispatch_uid="newsroom-sync-role-permissions")
 

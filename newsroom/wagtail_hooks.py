@@ -1,4 +1,3 @@
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -11,7 +10,9 @@ from wagtail.snippets.models import register_snippet
 
 from .models import Agency, Assignment, Author
 from .permissions import AgencyOwnedPermissionPolicy, assignment_policy
+from .staff import STAFF_BULK_ACTIONS
 from .viewsets import AgencyViewSet, AssignmentViewSet, AuthorViewSet
+from .walls import WalledDocumentsAdminAPIViewSet, WalledImagesAdminAPIViewSet, agency_trees
 
 register_permission_policy(Author, AgencyOwnedPermissionPolicy(Author))
 register_permission_policy(Agency, AgencyOwnedPermissionPolicy(Agency, agency_path="pk"))
@@ -29,20 +30,21 @@ def register_assignment_viewset():
     return AssignmentViewSet()
 
 
-def _own_trees(user) -> Q:
-    """Pages in the trees of the user's agencies (the page chooser would otherwise show every site)."""
-    paths = Agency.objects.for_user(user).values_list("site__root_page__path", flat=True)
-    condition = Q(depth=1)
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return condition
-
-
 @hooks.register("construct_page_chooser_queryset")
 def limit_page_chooser_to_own_agencies(pages, request):
     if request.user.is_superuser:
         return pages
-    return pages.filter(_own_trees(request.user))
+    return pages.filter(agency_trees(request.user))
+
+
+@hooks.register("construct_admin_api", order=100)  # after wagtail.images' and wagtail.documents' own
+def wall_the_admin_api(router):
+    router.register_endpoint("images", WalledImagesAdminAPIViewSet)
+    router.register_endpoint("documents", WalledDocumentsAdminAPIViewSet)
+
+
+for staff_bulk_action in STAFF_BULK_ACTIONS:  # in place of Wagtail's own: registered after them
+    hooks.register("register_bulk_action", staff_bulk_action, order=100)
 
 
 @hooks.register("before_move_page")

@@ -5,7 +5,7 @@ log entry of any model the user holds some permission on, whichever agency it co
 authors) saw every agency's author changes, a manager every agency's staff and agency records. Its filters
 named every person who ever edited a page and every action anyone took. Here each log model is further
 limited to the objects of the user's agencies (newsroom.audit.attribution), and the filters offer only what
-those entries hold. WalledSiteHistoryMiddleware serves this view in place of Wagtail's.
+those entries hold. newsroom.walls.WalledViewsMiddleware serves this view in place of Wagtail's.
 """
 
 from functools import cache

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # The audit log: who acts from where for entries written outside views; Wagtail's site history walled.
     "newsroom.audit.middleware.AuditRequestMiddleware",
-    "newsroom.audit.middleware.WalledSiteHistoryMiddleware",
+    "newsroom.walls.WalledViewsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "newsroom.accounts.middleware.AccountsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,7 +1,7 @@
 """Wagtail's site history report (Reports → Site history), walled by agency (newsroom/audit/site_history.py).
 
 What Wagtail's own report showed staff of one agency about another (the first test fails without
-WalledSiteHistoryMiddleware): the model log entries of every agency for any model the reader holds a
+newsroom.walls.WalledViewsMiddleware): the model log entries of every agency for any model the reader holds a
 permission on (editors and editors-in-chief, who may add authors, saw every agency's author edits and
 deletions; a manager also every agency's record and staff accounts; an oversight officer every agency's
 record), and, to everyone down to reporters, a person filter naming whoever ever edited a page in any
