@@ -1,9 +1,13 @@
 """Staff management: an agency manager adds and edits their own agency's staff, and nobody else."""
 
 from django.contrib.auth.models import Group
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users as user_views
+from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
+from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
+from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
 
 from .models import Agency
 from .permissions import AgencyScopedObjectLookupMixin, AgencyScopedObjectMixin
@@ -128,3 +132,42 @@ class AgencyUserViewSet(user_views.UserViewSet):
 
     def get_form_class(self, for_update=False):
         return StaffEditForm if for_update else StaffCreationForm
+
+
+# --- bulk actions in the staff listing ------------------------------------------------------------------
+class _StaffBulkAction:
+    """Wagtail's user bulk actions check the model permission only: a manager could deactivate, delete or give
+    a role to another agency's staff, and hand anyone, themselves too, any group of the deployment. These act
+    on the user's own staff only (the others are counted, never named: see the list_items_with_no_access
+    templates) and hand out the user's agencies' roles only."""
+
+    @cached_property
+    def manageable_ids(self) -> set[int]:
+        return set(staff_queryset(self.request.user).values_list("pk", flat=True))
+
+    def check_perm(self, obj):
+        return super().check_perm(obj) and (self.request.user.is_superuser or obj.pk in self.manageable_ids)
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        listed = super().get_all_objects_in_listing_query(parent_id)
+        if self.request.user.is_superuser:
+            return listed
+        return [pk for pk in listed if pk in self.manageable_ids]
+
+
+class StaffAssignRoleBulkAction(_StaffBulkAction, AssignRoleBulkAction):
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["role"].queryset = assignable_groups(self.request.user)
+        return form
+
+
+class StaffSetActiveStateBulkAction(_StaffBulkAction, SetActiveStateBulkAction):
+    pass
+
+
+class StaffDeleteBulkAction(_StaffBulkAction, DeleteBulkAction):
+    pass
+
+
+STAFF_BULK_ACTIONS = [StaffAssignRoleBulkAction, StaffSetActiveStateBulkAction, StaffDeleteBulkAction]
