@@ -116,6 +116,16 @@ class DocumentForm(BaseDocumentForm):
                 raise ValidationError(refusal.message, code=refusal.code) from refusal
         return file
 
+    def _update_errors(self, errors):
+        # The form that completes a multiple upload (its file waiting as an UploadedFile, checked when it was
+        # uploaded) has no file field, and its document no file yet: Document.clean() still checks the empty
+        # file's extension, and Django refuses an error for a field the form lacks (a 500).
+        if "file" not in self.fields and hasattr(errors, "error_dict"):
+            errors.error_dict.pop("file", None)
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
+
 
 # --- Checks for every document ----------------------------------------------------------------------
 

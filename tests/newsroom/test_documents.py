@@ -7,11 +7,13 @@ import zlib
 
 import docx
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from wagtail.documents import get_document_model
+from wagtail.models import UploadedFile
 
 from newsroom import documents
 from newsroom.documents import RejectedDocument, inspect_document
@@ -322,3 +324,29 @@ def test_a_real_pdf_is_added_and_served_for_download_only(editor_client, client,
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Content-Security-Policy"] == "default-src 'none'"
     assert b"".join(served.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_held_multiple_upload_is_completed_afterwards(editor_client, staff, agency):
+    """When a field other than the file fails in the multiple uploader (a required field of a custom document
+    model), Wagtail keeps the file as an UploadedFile and asks for the fields again: filling them in files the
+    document (with WAGTAILDOCS_EXTENSIONS set, Wagtail's own form answered 500 there)."""
+    held = UploadedFile.objects.create(
+        for_content_type=ContentType.objects.get_for_model(get_document_model()),
+        file=upload("bao-cao.pdf", real_pdf()),
+        uploaded_by_user=staff[Role.EDITOR],
+    )
+    url = reverse("wagtaildocs:create_multiple_from_uploaded_document", args=[held.pk])
+    prefix = f"uploaded-document-{held.pk}"
+
+    missing = editor_client.post(url, {f"{prefix}-title": "", f"{prefix}-collection": agency.collection_id})
+    assert missing.status_code == 200 and missing.json()["success"] is False
+
+    done = editor_client.post(
+        url, {f"{prefix}-title": "Báo cáo quý", f"{prefix}-collection": agency.collection_id}
+    )
+    assert done.status_code == 200 and done.json()["success"] is True
+    document = get_document_model().objects.get()
+    assert document.title == "Báo cáo quý" and document.collection == agency.collection
+    with document.file.open() as file:
+        assert file.read(5) == b"%PDF-"
+    assert not UploadedFile.objects.filter(pk=held.pk).exists()
