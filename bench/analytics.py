@@ -286,12 +286,16 @@ def bench_panels(options) -> None:
             )
         cursor.execute("ANALYZE analytics_event")
     generated = time.monotonic() - started
-    print(f"\nPanels: {options.events:,} events over 30 days, 2 agencies, {len(stories)} stories "
-          f"(generated in {generated:.0f} s)")
+    print(
+        f"\nPanels: {options.events:,} events over 30 days, 2 agencies, {len(stories)} stories "
+        f"(generated in {generated:.0f} s)"
+    )
     started = time.monotonic()
     written = rollups.refresh(now=now)
-    print(f"first rollup of all 30 days: {time.monotonic() - started:.1f} s "
-          f"({written['hour']:,} hourly and {written['day']:,} daily rows)")
+    print(
+        f"first rollup of all 30 days: {time.monotonic() - started:.1f} s "
+        f"({written['hour']:,} hourly and {written['day']:,} daily rows)"
+    )
     started = time.monotonic()
     rollups.refresh(now=now + timedelta(minutes=1))
     print(f"a worker's refresh (this hour and today again): {time.monotonic() - started:.1f} s")

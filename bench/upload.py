@@ -200,8 +200,13 @@ def sha256_of(path: Path) -> str:
 
 
 @contextmanager
-def daphne(workdir: Path, *, app: str = "bench.upload:application", port: int | None = None,
-           ready: tuple[str, str, int] = ("OPTIONS", "/archive/tus/", 204)):
+def daphne(
+    workdir: Path,
+    *,
+    app: str = "bench.upload:application",
+    port: int | None = None,
+    ready: tuple[str, str, int] = ("OPTIONS", "/archive/tus/", 204),
+):
     """daphne serving `app` on a loopback port (free, unless given), as `manage.py serve` runs it; yields the
     port once a `ready` request (method, path, status) is answered, so no timing holds Django's start-up."""
     from bench.public_pages import PYTHON, free_port
