@@ -111,8 +111,9 @@ class WalledPageTypesUsageReportView(PageTypesUsageReportView):
     def get_queryset(self):
         queryset = ContentType.objects.filter(model__in=self.page_models)
         visible = Page.objects.filter(agency_trees(self.request.user), depth__gt=1)
-        if not visible.filter(content_type=ContentType.objects.get_for_model(Page)).exists():
-            queryset = queryset.exclude(id=ContentType.objects.get_for_model(Page).id)
+        page_type = ContentType.objects.get_for_model(Page)
+        if not visible.filter(content_type=page_type).exists():
+            queryset = queryset.exclude(id=page_type.id)
         self.queryset = queryset
         queryset = self.filter_queryset(queryset)
 
@@ -184,35 +185,33 @@ def wall_page_filters() -> None:
     filters["site"].queryset = _sites
 
 
-def _site_history(results_only: bool) -> Callable:
-    from .audit.site_history import walled_view
-
-    return walled_view(results_only)
-
-
-@cache
-def _admin_view(view: Callable) -> Callable:
+def _as_admin_view(view: Callable) -> Callable:
     """A view as Wagtail's admin URLs serve theirs: admin access required, never cached."""
     return never_cache(require_admin_access(view))
 
 
-WALLED_VIEWS: dict[str, Callable[[], Callable]] = {
-    "wagtailadmin_reports:site_history": lambda: _site_history(False),
-    "wagtailadmin_reports:site_history_results": lambda: _site_history(True),
-    "wagtailadmin_choose_page_chosen_multiple": lambda: _admin_view(WalledChosenMultipleView.as_view()),
-    "wagtailadmin_reports:page_types_usage": lambda: _admin_view(_page_types(False)),
-    "wagtailadmin_reports:page_types_usage_results": lambda: _admin_view(_page_types(True)),
-    "wagtailmedia:media_usage": lambda: _admin_view(media_usage),
-}
-
-
 @cache
-def _page_types(results_only: bool) -> Callable:
-    return WalledPageTypesUsageReportView.as_view(results_only=results_only)
+def walled_views() -> dict[str, Callable]:
+    """URL name → the walled view that answers it; built once, on the first request that needs one."""
+    from .audit.site_history import WalledSiteHistoryView
+
+    return {
+        name: _as_admin_view(view)
+        for name, view in {
+            "wagtailadmin_reports:site_history": WalledSiteHistoryView.as_view(),
+            "wagtailadmin_reports:site_history_results": WalledSiteHistoryView.as_view(results_only=True),
+            "wagtailadmin_choose_page_chosen_multiple": WalledChosenMultipleView.as_view(),
+            "wagtailadmin_reports:page_types_usage": WalledPageTypesUsageReportView.as_view(),
+            "wagtailadmin_reports:page_types_usage_results": WalledPageTypesUsageReportView.as_view(
+                results_only=True
+            ),
+            "wagtailmedia:media_usage": media_usage,
+        }.items()
+    }
 
 
 class WalledViewsMiddleware:
-    """Answers the views in WALLED_VIEWS from their walled versions. Put after AuthenticationMiddleware."""
+    """Answers the views in walled_views() from their walled versions. Put after AuthenticationMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -222,8 +221,8 @@ class WalledViewsMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        walled = WALLED_VIEWS.get(match.view_name) if match is not None else None
+        walled = walled_views().get(match.view_name) if match is not None else None
         user = getattr(request, "user", None)
         if walled is None or user is None or not user.is_authenticated or user.is_superuser:
             return None  # Wagtail's own view: its login redirect, and everything for superusers
-        return walled()(request, *view_args, **view_kwargs)
+        return walled(request, *view_args, **view_kwargs)

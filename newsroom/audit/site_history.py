@@ -8,14 +8,10 @@ limited to the objects of the user's agencies (newsroom.audit.attribution), and 
 those entries hold. newsroom.walls.WalledViewsMiddleware serves this view in place of Wagtail's.
 """
 
-from functools import cache
-
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import IntegerField, Value
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
-from wagtail.admin.auth import require_admin_access
 from wagtail.admin.filters import ContentTypeFilter
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.log_actions import registry as log_registry
@@ -83,9 +79,3 @@ class WalledSiteHistoryView(LogEntriesView):
             rows = rows.order_by()
             queryset = rows if queryset is None else queryset.union(rows, all=True)
         return queryset.order_by("-timestamp")
-
-
-@cache
-def walled_view(results_only: bool):
-    """The walled report as Wagtail's admin URLs would serve it (admin access required, never cached)."""
-    return never_cache(require_admin_access(WalledSiteHistoryView.as_view(results_only=results_only)))
