@@ -60,7 +60,7 @@ def object_key(name: str) -> str:
 def client():
     """A boto3 S3 client for the configured bucket (cached: building one costs tens of milliseconds)."""
     options = _options()
-    return _client(
+    return build_client(
         endpoint_url=options.get("endpoint_url") or None,
         access_key=options.get("access_key") or None,
         secret_key=options.get("secret_key") or None,
@@ -73,7 +73,7 @@ def client():
 
 
 @functools.lru_cache(maxsize=8)
-def _client(
+def build_client(
     *,
     endpoint_url,
     access_key,

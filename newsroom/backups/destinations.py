@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from archive.s3 import build_client
 
 from .errors import BackupError
 
@@ -172,13 +172,15 @@ class S3Destination(Destination):
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.endpoint_url = settings.BACKUP_S3_ENDPOINT_URL or None
         self.access_key = settings.BACKUP_S3_ACCESS_KEY_ID or None
-        self.client = boto3.session.Session().client(
-            "s3",
+        self.client = build_client(
             endpoint_url=self.endpoint_url,
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=settings.BACKUP_S3_SECRET_ACCESS_KEY or None,
+            access_key=self.access_key,
+            secret_key=settings.BACKUP_S3_SECRET_ACCESS_KEY or None,
+            security_token=None,
             region_name=settings.BACKUP_S3_REGION or None,
-            config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
+            signature_version="s3v4",
+            addressing_style=None,
+            verify=None,
         )
 
     def full_key(self, key: str) -> str:
